@@ -1,0 +1,220 @@
+"""The config file: TOML, validated up front, with one-line errors naming the key.
+
+Every key has a default, so a config only says what differs. Unknown keys are errors
+(a typo silently ignored is a setting the user thinks they have). Paths are relative
+to the config file, so a config means the same wherever the command runs from.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.diff.changes import SEVERITIES
+from monitor.errors import ConfigError
+from monitor.fetch.client import DEFAULT_USER_AGENT, HttpSettings
+
+DEFAULT_PATH = Path("config.toml")
+DEFAULT_DATABASE = "ctr-monitor.db"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+_ALLOWED: dict[str, set[str]] = {
+    "storage": {"database"},
+    "http": {"user_agent", "timeout", "min_interval", "max_retries", "max_wait"},
+    "umin": {"base_url", "languages"},
+    "jrct": {"base_url", "languages", "follow_links"},
+    "schedule": {"interval", "jitter"},
+    "severity": set(),  # any field glob
+    "watch": {"id", "languages", "interval", "note"},
+}
+_LANGUAGES = ("en", "ja")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One ``[[watch]]`` entry: the trial as written, and its per-watch overrides."""
+
+    id: str
+    languages: tuple[str, ...] | None = None
+    interval: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Config:
+    path: Path | None
+    database: Path
+    http: HttpSettings
+    registries: dict[str, dict[str, Any]]
+    follow_links: bool = True
+    interval: float = 6 * 3600
+    jitter: float = 600
+    severity_rules: list[tuple[str, str]] = field(default_factory=list)
+    watches: list[Watch] = field(default_factory=list)
+
+
+def parse_duration(value: Any, key: str) -> float:
+    """Seconds from ``30s``, ``10m``, ``6h``, ``1d``, ``500ms`` or a bare number."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{key} = {value!r}: expected a duration such as 30s, 10m, 6h or 1d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ConfigError(f"{key} = {value!r}: expected a duration such as 30s, 10m, 6h "
+                              "or 1d")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds < 0:
+        raise ConfigError(f"{key} = {value!r}: a duration cannot be negative")
+    return seconds
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate the config; the default path may be absent (defaults apply)."""
+    explicit = path is not None
+    config_path = Path(path) if explicit else DEFAULT_PATH
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(f"config file {config_path} not found: pass --config PATH, "
+                              "or copy config.toml from the project")
+        return build_config({}, None)
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config_path} is not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read config {config_path}: {error}") from None
+    return build_config(data, config_path)
+
+
+def build_config(data: dict[str, Any], path: Path | None) -> Config:
+    where = f"{path}: " if path else ""
+    try:
+        return _build(data, path)
+    except ConfigError as error:
+        raise ConfigError(f"{where}{error}") from None
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    unknown = set(section) - _ALLOWED[name] if _ALLOWED[name] else set()
+    if unknown:
+        raise ConfigError(f"unknown key {sorted(unknown)[0]!r} in [{name}]; allowed: "
+                          + ", ".join(sorted(_ALLOWED[name])))
+    return section
+
+
+def _languages(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if (not isinstance(value, list) or not value
+            or any(item not in _LANGUAGES for item in value)):
+        raise ConfigError(f"{key} = {value!r}: expected a list drawn from {list(_LANGUAGES)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _url(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{key} = {value!r}: expected an http(s) URL such as "
+                          "https://center6.umin.ac.jp")
+    return value.rstrip("/")
+
+
+def _number(value: Any, key: str, *, minimum: float, integer: bool = False) -> float:
+    ok = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or value < minimum:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{key} = {value!r}: expected {kind} >= {minimum:g}")
+    return value
+
+
+def _build(data: dict[str, Any], path: Path | None) -> Config:
+    unknown = set(data) - set(_ALLOWED)
+    if unknown:
+        raise ConfigError(f"unknown section [{sorted(unknown)[0]}]; allowed: "
+                          + ", ".join(f"[{name}]" for name in sorted(_ALLOWED)))
+    base = path.parent if path else Path.cwd()
+
+    storage = _section(data, "storage")
+    database = storage.get("database", DEFAULT_DATABASE)
+    if not isinstance(database, str) or not database.strip():
+        raise ConfigError(f"[storage] database = {database!r}: expected a file path")
+    database_path = Path(database).expanduser()
+    if not database_path.is_absolute():
+        database_path = base / database_path
+
+    http = _section(data, "http")
+    user_agent = http.get("user_agent", DEFAULT_USER_AGENT)
+    if not isinstance(user_agent, str) or not user_agent.strip():
+        raise ConfigError(f"[http] user_agent = {user_agent!r}: expected text naming "
+                          "the tool and a contact")
+    settings = HttpSettings(
+        user_agent=user_agent.strip(),
+        timeout=parse_duration(http.get("timeout", "30s"), "[http] timeout") or 30.0,
+        min_interval=parse_duration(http.get("min_interval", "5s"), "[http] min_interval"),
+        max_retries=int(_number(http.get("max_retries", 3), "[http] max_retries",
+                                minimum=0, integer=True)),
+        max_wait=parse_duration(http.get("max_wait", "5m"), "[http] max_wait"),
+    )
+
+    registries: dict[str, dict[str, Any]] = {}
+    for name in ("umin", "jrct"):
+        section = _section(data, name)
+        options: dict[str, Any] = {}
+        if "base_url" in section:
+            options["base_url"] = _url(section["base_url"], f"[{name}] base_url")
+        if "languages" in section:
+            options["languages"] = _languages(section["languages"], f"[{name}] languages")
+        registries[name] = options
+    follow = _section(data, "jrct").get("follow_links", True)
+    if not isinstance(follow, bool):
+        raise ConfigError(f"[jrct] follow_links = {follow!r}: expected true or false")
+
+    schedule = _section(data, "schedule")
+    interval = parse_duration(schedule.get("interval", "6h"), "[schedule] interval")
+    if interval < 60:
+        raise ConfigError(f"[schedule] interval = {schedule.get('interval')!r}: at least 1m, "
+                          "to be polite to the registries")
+    jitter = parse_duration(schedule.get("jitter", "10m"), "[schedule] jitter")
+
+    severity = _section(data, "severity")
+    rules = []
+    for pattern, level in severity.items():
+        if level not in SEVERITIES:
+            raise ConfigError(f"[severity] {pattern!r} = {level!r}: expected one of "
+                              + ", ".join(SEVERITIES))
+        rules.append((pattern, level))
+
+    watches_data = data.get("watch", [])
+    if not isinstance(watches_data, list):
+        raise ConfigError("watch must be written [[watch]] (an array of tables)")
+    watches = []
+    for number, entry in enumerate(watches_data, start=1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"[[watch]] #{number} must be a table with id = \"…\"")
+        unknown = set(entry) - _ALLOWED["watch"]
+        if unknown:
+            raise ConfigError(f"unknown key {sorted(unknown)[0]!r} in [[watch]] #{number}; "
+                              "allowed: " + ", ".join(sorted(_ALLOWED["watch"])))
+        trial = entry.get("id")
+        if not isinstance(trial, str) or not trial.strip():
+            raise ConfigError(f"[[watch]] #{number} needs id = \"UMIN…\" (or R…, a page URL)")
+        watches.append(Watch(
+            id=trial.strip(),
+            languages=(_languages(entry["languages"], f"[[watch]] #{number} languages")
+                       if "languages" in entry else None),
+            interval=(parse_duration(entry["interval"], f"[[watch]] #{number} interval")
+                      if "interval" in entry else None),
+            note=str(entry.get("note", "")),
+        ))
+
+    return Config(path=path, database=database_path, http=settings, registries=registries,
+                  follow_links=follow, interval=interval, jitter=jitter,
+                  severity_rules=rules, watches=watches)
