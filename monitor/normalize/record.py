@@ -1,0 +1,58 @@
+"""The canonical trial record: one shape for every registry.
+
+Diffing, storage, alerts and reports only ever see this shape, so a new registry needs
+nothing but a parser and a normalizer that fill it in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = (
+    "not_yet_recruiting",
+    "recruiting",
+    "enrolling_by_invitation",
+    "active_not_recruiting",
+    "suspended",
+    "terminated",
+    "completed",
+    "unknown",
+)
+
+
+@dataclass
+class TrialRecord:
+    """One registry page's content, normalized.
+
+    Dates are ISO ``YYYY-MM-DD`` strings (or None); ``fields`` keeps every raw field as
+    ``{section: {label: value}}`` so that what the canonical fields leave out still
+    diffs.
+    """
+
+    registry: str
+    trial_id: str
+    language: str
+    url: str
+    receipt_number: str | None = None
+    title_public: str | None = None
+    title_scientific: str | None = None
+    status: str = "unknown"
+    status_raw: str | None = None
+    date_registered: str | None = None
+    date_disclosed: str | None = None
+    date_last_modified: str | None = None
+    date_start: str | None = None
+    date_completion: str | None = None
+    target_sample_size: int | None = None
+    secondary_ids: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+CANONICAL_FIELDS: tuple[str, ...] = tuple(
+    name for name in TrialRecord.__dataclass_fields__ if name != "fields"
+)

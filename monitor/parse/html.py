@@ -1,0 +1,117 @@
+"""HTML → text with the registries' quirks handled once, for every registry module.
+
+Registry pages are old, hand-written markup. Two things make naive text extraction
+produce false changes: ``<br>`` glued to the neighbouring text, and source-formatting
+whitespace, non-breaking and full-width spaces varying between renderings. So every
+``<br>`` becomes a sentinel before parsing, all other whitespace collapses, and the
+sentinel becomes the only line break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+BREAK = "\ue000"  # private-use character standing for <br> until text is cleaned
+_BR = re.compile(r"<br\s*/?\s*>", re.IGNORECASE)
+_SPACES = re.compile(r"[^\S\n]+")  # whitespace other than newline
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
+
+FieldValue = str | list | dict
+
+
+@dataclass(frozen=True)
+class RawField:
+    """One labelled value as the page shows it, in page order."""
+
+    section: str
+    label: str
+    value: FieldValue
+    label_en: str = ""
+    label_ja: str = ""
+
+
+@dataclass
+class ParsedPage:
+    """What a registry parser extracts from one page, before normalization."""
+
+    registry: str
+    language: str
+    summary: dict[str, str] = field(default_factory=dict)
+    fields: list[RawField] = field(default_factory=list)
+
+    def first(self, label_en: str) -> FieldValue | None:
+        """The first value whose English label is ``label_en``, or None if absent."""
+        for raw in self.fields:
+            if raw.label_en == label_en:
+                return raw.value
+        return None
+
+    def has(self, label_en: str) -> bool:
+        return any(raw.label_en == label_en for raw in self.fields)
+
+    def as_mapping(self) -> dict[str, dict[str, FieldValue]]:
+        """``{section: {label: value}}`` in page order; a repeated label keeps every value
+        as a list, so that nothing the page shows is lost to a later duplicate."""
+        sections: dict[str, dict[str, FieldValue]] = {}
+        repeated: set[tuple[str, str]] = set()
+        for raw in self.fields:
+            section = sections.setdefault(raw.section, {})
+            key = raw.label_en or raw.label
+            if key not in section:
+                section[key] = raw.value
+            elif (raw.section, key) in repeated:
+                section[key].append(raw.value)  # type: ignore[union-attr]
+            else:
+                section[key] = [section[key], raw.value]
+                repeated.add((raw.section, key))
+        return sections
+
+
+def load_html(text: str) -> LexborHTMLParser:
+    """Parse decoded HTML, with every ``<br>`` turned into :data:`BREAK` first."""
+    return LexborHTMLParser(_BR.sub(BREAK, text))
+
+
+def clean_text(text: str) -> str:
+    """Collapse whitespace, keep ``<br>`` line breaks, drop invisible characters.
+
+    Non-breaking and ideographic spaces count as spaces; runs of blank lines shrink to
+    one; every line is stripped. The result is what gets stored and compared.
+    """
+    text = text.translate(_INVISIBLE).replace("\u3000", " ").replace("\xa0", " ")
+    text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " "))
+    lines = [line.strip() for line in text.split(BREAK)]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def node_text(node: LexborNode) -> str:
+    return clean_text(node.text(deep=True, separator="", strip=False))
+
+
+def block_text(nodes: Iterable[LexborNode]) -> str:
+    """Clean text of several sibling nodes, each starting on its own line."""
+    parts = [node_text(node) for node in nodes]
+    return "\n".join(part for part in parts if part)
+
+
+def table_rows(table: LexborNode) -> list[list[str]]:
+    """Cell texts of a table, row by row, with empty rows dropped.
+
+    ``table tr`` rather than ``table > tr``: lexbor inserts ``<tbody>``.
+    """
+    rows = []
+    for row in table.css("tr"):
+        cells = [node_text(cell) for cell in row.css("td, th")]
+        if any(cells):
+            rows.append(cells)
+    return rows

@@ -1,0 +1,507 @@
+"""UMIN-CTR: its IDs and URLs, the layout of its view pages, its labels and statuses.
+
+Everything specific to UMIN-CTR lives here. The view page (current layout, since
+2022-12) is a summary table ``table.explain_table`` followed, inside ``div.wrap``, by
+``<h2>`` section headings and one ``div#Input_vew_*`` block per field: an ``<h3>`` label,
+then the value as ``<p>`` text or a small nested table (dates, ages, names, coded lists).
+The Japanese page has the same skeleton with bilingual ``日本語/English`` labels, so
+fields are keyed by the English half and sections named by the labels they hold.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from selectolax.lexbor import LexborNode
+
+from monitor.errors import NotFoundError, ParseError
+from monitor.normalize.record import TrialRecord
+from monitor.normalize.values import english, has_japanese, parse_date, parse_int, split_bilingual
+from monitor.parse.html import (
+    FieldValue,
+    ParsedPage,
+    RawField,
+    block_text,
+    clean_text,
+    load_html,
+    node_text,
+    table_rows,
+)
+from monitor.registries.base import FetchText, TrialRef
+
+NAME = "umin"
+TITLE = "UMIN-CTR"
+DEFAULT_BASE_URL = "https://center6.umin.ac.jp"
+PUBLIC_HOSTS = ("center6.umin.ac.jp", "upload.umin.ac.jp")
+LANGUAGES = ("en", "ja")
+_FOLDER = {"en": "ctr_e", "ja": "ctr"}
+
+TRIAL_ID = re.compile(r"UMIN\d{9}", re.IGNORECASE)
+RECEIPT_NUMBER = re.compile(r"R\d{9}", re.IGNORECASE)
+
+# Section → the field labels (English) it holds, in page order. Used to name a section
+# on pages whose <h2> is Japanese or unfamiliar: the section is the one whose labels the
+# block's labels match best.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "Basic information": ("Public title", "Acronym", "Scientific Title",
+                          "Scientific Title:Acronym", "Region"),
+    "Condition": ("Condition", "Classification by specialty", "Classification by malignancy",
+                  "Genomic information"),
+    "Objectives": ("Narrative objectives1", "Basic objectives2", "Basic objectives -Others",
+                   "Trial characteristics_1", "Trial characteristics_2",
+                   "Developmental phase"),
+    "Assessment": ("Primary outcomes", "Key secondary outcomes"),
+    "Base": ("Study type",),
+    "Study design": ("Basic design", "Randomization", "Randomization unit", "Blinding",
+                     "Control", "Stratification", "Dynamic allocation",
+                     "Institution consideration", "Blocking", "Concealment"),
+    "Intervention": ("No. of arms", "Purpose of intervention", "Type of intervention",
+                     *(f"Interventions/Control_{n}" for n in range(1, 11))),
+    "Eligibility": ("Age-lower limit", "Age-upper limit", "Gender", "Key inclusion criteria",
+                    "Key exclusion criteria", "Target sample size"),
+    "Research contact person": ("Name of lead principal investigator", "Organization",
+                                "Division name", "Zip code", "Address", "TEL", "Email"),
+    "Public contact": ("Name of contact person", "Organization", "Division name", "Zip code",
+                       "Address", "TEL", "Homepage URL", "Email"),
+    "Sponsor or person": ("Institute", "Department", "Personal name"),
+    "Funding Source": ("Organization", "Division", "Category of Funding Organization",
+                       "Nationality of Funding Organization"),
+    "Other related organizations": ("Co-sponsor", "Name of secondary funder(s)"),
+    "IRB Contact (For public release)": ("Organization", "Address", "Tel", "Email"),
+    "Secondary IDs": ("Secondary IDs", "Study ID_1", "Org. issuing International ID_1",
+                      "Study ID_2", "Org. issuing International ID_2", "IND to MHLW"),
+    "Institutions": ("Institutions",),
+    "Other administrative information": ("Date of disclosure of the study information",),
+    "Related information": ("URL releasing protocol", "Publication of results"),
+    "Result": ("URL related to results and publications",
+               "Number of participants that the trial has enrolled", "Results",
+               "Results date posted", "Results Delayed", "Results Delay Reason",
+               "Date of the first journal publication of results",
+               "Baseline Characteristics", "Participant flow", "Adverse events",
+               "Outcome measures", "Plan to share IPD", "IPD sharing Plan description"),
+    "Progress": ("Recruitment status", "Date of protocol fixation", "Date of IRB",
+                 "Anticipated trial start date", "Last follow-up date",
+                 "Date of closure to data entry", "Date trial data considered complete",
+                 "Date analysis concluded"),
+    "Other": ("Other related information",),
+    "Management information": ("Registered date", "Last modified on",
+                               "Link to view the page"),
+}
+
+SUMMARY_SECTION = "Summary"
+# Summary-table labels in either language → the English label used as the key.
+SUMMARY_LABELS = {
+    "UMIN試験ID": "Unique ID issued by UMIN",
+    "受付番号": "Receipt number",
+    "科学的試験名": "Scientific Title",
+    "一般公開日（本登録希望日）": "Date of disclosure of the study information",
+    "一般公開日": "Date of disclosure of the study information",
+    "最終更新日": "Last modified on",
+    "試験進捗状況": "Recruitment status",
+}
+
+# Fields without which a page is not a whole view page: a truncated page or a changed
+# layout loses these first, and must be reported, never stored.
+REQUIRED_FIELDS = ("Public title", "Recruitment status", "Registered date")
+
+# Recruitment status: the start of the registry's words → canonical status. Longest
+# prefixes are tried first; older pages append explanations in parentheses.
+STATUS_EN = {
+    "preinitiation": "not_yet_recruiting",
+    "open public recruiting": "recruiting",
+    "recruiting": "recruiting",
+    "enrolling by invitation": "enrolling_by_invitation",
+    "no longer recruiting": "active_not_recruiting",
+    "completed": "completed",
+    "suspended": "suspended",
+    "terminated": "terminated",
+    "main results already published": "completed",
+}
+STATUS_JA = {
+    "開始前": "not_yet_recruiting",
+    "一般募集中": "recruiting",
+    "募集中": "recruiting",
+    "限定募集中": "enrolling_by_invitation",
+    "一般募集終了": "active_not_recruiting",
+    "募集終了": "active_not_recruiting",
+    "試験終了": "completed",
+    "試験中断": "suspended",
+    "試験中止": "terminated",
+    "主たる結果の公表済み": "completed",
+}
+
+_NAME_PARTS_EN = ("1st name", "Middle name", "Last name")
+_NAME_PARTS_JA = ("名", "ミドルネーム", "姓")
+_DATE_UNITS = (("year", "month", "day"), ("年", "月", "日"))
+_LANGUAGE_TAGS = {"日本語": "ja", "英語": "en"}
+
+
+def map_status(raw: str | None) -> str:
+    """Canonical status of UMIN's words in either language; ``unknown`` if unfamiliar."""
+    if not raw:
+        return "unknown"
+    ja, en = split_bilingual(raw)
+    for text, table in ((en, STATUS_EN), (ja, STATUS_JA)):
+        key = text.strip().lower()
+        for prefix in sorted(table, key=len, reverse=True):
+            if key.startswith(prefix):
+                return table[prefix]
+    return "unknown"
+
+
+class UminRegistry:
+    """UMIN-CTR, configured by the ``[umin]`` section of the config."""
+
+    name = NAME
+    title = TITLE
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL,
+                 languages: list[str] | tuple[str, ...] = ("en",)) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.languages = tuple(languages)
+        self._hosts = {*PUBLIC_HOSTS, urlsplit(self.base_url).netloc.lower()}
+
+    # --- IDs and URLs ---------------------------------------------------------------
+
+    def parse_input(self, text: str) -> TrialRef | None:
+        text = text.strip()
+        if TRIAL_ID.fullmatch(text):
+            return TrialRef(NAME, trial_id=text.upper())
+        if RECEIPT_NUMBER.fullmatch(text):
+            return TrialRef(NAME, receipt_number=text.upper())
+        if "://" not in text:
+            return None
+        url = urlsplit(text)
+        if url.netloc.lower() not in self._hosts or "ctr" not in url.path:
+            return None
+        query = parse_qs(url.query)
+        language = "en" if "/ctr_e/" in url.path else "ja"
+        receipt = (query.get("recptno") or [""])[0]
+        if RECEIPT_NUMBER.fullmatch(receipt):
+            return TrialRef(NAME, receipt_number=receipt.upper(), language=language)
+        trial = (query.get("ctrno") or [""])[0]
+        if TRIAL_ID.fullmatch(trial):
+            return TrialRef(NAME, trial_id=trial.upper(), language=language)
+        return None
+
+    def search_url(self, trial_id: str, language: str = "en") -> str:
+        return (f"{self.base_url}/cgi-open-bin/{_FOLDER[language]}/index.cgi"
+                f"?sort=03&function=04&ctrno={trial_id}")
+
+    def page_url(self, ref: TrialRef, language: str) -> str:
+        if not ref.receipt_number:
+            raise ValueError(f"{ref.label} has no receipt number yet: resolve it first")
+        return (f"{self.base_url}/cgi-open-bin/{_FOLDER[language]}/ctr_view.cgi"
+                f"?recptno={ref.receipt_number}")
+
+    def resolve(self, ref: TrialRef, fetch: FetchText) -> TrialRef:
+        """A UMIN ID alone cannot address a page: look its receipt number up in the
+        registry's search (one request, only the first time)."""
+        if ref.receipt_number:
+            return ref
+        assert ref.trial_id
+        url = self.search_url(ref.trial_id)
+        receipt = parse_search_page(fetch(url), ref.trial_id)
+        if receipt is None:
+            raise NotFoundError(
+                f"{ref.trial_id} is not in UMIN-CTR's search results ({url}): "
+                "check the ID, or watch it by its receipt number (R…)",
+                status_code=None,
+            )
+        return ref.with_ids(ref.trial_id, receipt)
+
+    # --- parsing and normalizing ----------------------------------------------------
+
+    def parse_page(self, text: str, language: str | None = None) -> ParsedPage:
+        return parse_view_page(text, language)
+
+    def normalize(self, page: ParsedPage, url: str) -> TrialRecord:
+        return normalize_view_page(page, url)
+
+    def canonical_sources(self) -> dict[str, str]:
+        return {
+            "fields.Summary.Unique ID issued by UMIN": "trial_id",
+            "fields.Summary.Receipt number": "receipt_number",
+            "fields.Summary.Scientific Title": "title_scientific",
+            "fields.Summary.Date of disclosure of the study information": "date_disclosed",
+            "fields.Summary.Last modified on": "date_last_modified",
+            "fields.Summary.Recruitment status": "status_raw",
+            "fields.Basic information.Public title": "title_public",
+            "fields.Basic information.Scientific Title": "title_scientific",
+            "fields.Condition.Condition": "conditions",
+            "fields.Eligibility.Target sample size": "target_sample_size",
+            "fields.Progress.Recruitment status": "status_raw",
+            "fields.Progress.Anticipated trial start date": "date_start",
+            "fields.Progress.Last follow-up date": "date_completion",
+            "fields.Management information.Registered date": "date_registered",
+            "fields.Management information.Last modified on": "date_last_modified",
+            "fields.Other administrative information."
+            "Date of disclosure of the study information": "date_disclosed",
+        }
+
+    def severity_rules(self) -> list[tuple[str, str]]:
+        return [
+            ("fields.Assessment.Primary outcomes", "high"),
+            ("fields.Assessment.*", "medium"),
+            ("fields.Result.Outcome measures", "medium"),
+            ("fields.Eligibility.*", "medium"),
+            ("fields.Progress.Date*", "high"),
+            ("fields.Progress.*date*", "high"),
+            ("fields.Result.*", "medium"),
+            ("fields.Intervention.*", "medium"),
+        ]
+
+
+# --- the search page --------------------------------------------------------------------
+
+
+def parse_search_page(text: str, trial_id: str) -> str | None:
+    """The receipt number in the search result row of ``trial_id``, or None.
+
+    The Detail link of each result carries ``ctr_view.cgi?recptno=R…``; the row is
+    matched by the UMIN ID it shows, so a search that returns neighbours is safe.
+    """
+    tree = load_html(text)
+    lone: set[str] = set()
+    for row in tree.css("tr"):
+        links = [a.attributes.get("href") or "" for a in row.css("a")]
+        receipts = {m.group().upper() for href in links if "ctr_view" in href
+                    for m in [RECEIPT_NUMBER.search(href)] if m}
+        if not receipts:
+            continue
+        lone |= receipts
+        if trial_id.upper() in node_text(row).upper() and len(receipts) == 1:
+            return receipts.pop()
+    return lone.pop() if len(lone) == 1 else None
+
+
+# --- the view page ----------------------------------------------------------------------
+
+
+def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
+    """Raw fields of a UMIN-CTR view page (either language), in page order.
+
+    Raises ParseError naming what is missing when the page lacks the summary table,
+    the field blocks, or the fields every view page has (a truncated page).
+    """
+    tree = load_html(text)
+    summary_table = tree.css_first("table.explain_table")
+    if summary_table is None:
+        raise ParseError(
+            "not a UMIN-CTR view page: its summary table (table.explain_table) is missing "
+            "(an error or maintenance page, or the registry changed its layout)"
+        )
+    summary = _parse_summary(summary_table)
+    root = tree.body if tree.body is not None else tree.root
+    groups: list[tuple[str, list[RawField]]] = [("", [])]
+    for node in root.traverse():
+        if node.tag == "h2":
+            groups.append((clean_text(node.text(deep=True, strip=False)), []))
+        elif node.tag == "div" and (node.attributes.get("id") or "").startswith("Input_vew"):
+            raw = _parse_block(node)
+            if raw is not None:
+                groups[-1][1].append(raw)
+    if not any(fields for _, fields in groups):
+        raise ParseError(
+            "UMIN-CTR view page has no field blocks (div#Input_vew_*): "
+            "the registry changed its layout, or the page is cut short"
+        )
+    fields = [
+        RawField(_section_name(heading, group), raw.label, raw.value, raw.label_en, raw.label_ja)
+        for heading, group in groups
+        for raw in group
+    ]
+    page = ParsedPage(NAME, language or _guess_language(fields), summary, fields)
+    missing = [label for label in REQUIRED_FIELDS if not page.has(label)]
+    if missing:
+        raise ParseError(
+            "UMIN-CTR view page is incomplete, no " + ", ".join(repr(m) for m in missing)
+            + " field: the page was cut short or the registry changed its layout"
+        )
+    return page
+
+
+def _parse_summary(table: LexborNode) -> dict[str, str]:
+    summary: dict[str, str] = {}
+    for row in table.css("tr"):
+        label_cell, value_cell = row.css_first("th"), row.css_first("td")
+        if label_cell is None or value_cell is None:
+            continue
+        label = node_text(label_cell)
+        ja, en = split_bilingual(label)
+        key = SUMMARY_LABELS.get(ja or label, en or label)
+        summary[key] = node_text(value_cell)
+    return summary
+
+
+def _parse_block(block: LexborNode) -> RawField | None:
+    heading = block.css_first("h3")
+    if heading is None:
+        return None
+    label = node_text(heading)
+    label_ja, label_en = split_bilingual(label)
+    rest = [child for child in block.iter(include_text=True) if child.mem_id != heading.mem_id]
+    table = block.css_first("table")
+    value = _table_value(table_rows(table)) if table is not None else _text_value(rest)
+    if label_en == "Link to view the page" and isinstance(value, str):
+        value = re.sub(r"^Value\s*", "", value)
+    return RawField("", label, value, label_en, label_ja)
+
+
+def _text_value(nodes: list[LexborNode]) -> FieldValue:
+    """Free text; on the Japanese page, a Japanese and an English paragraph side by side
+    become ``{"ja": …, "en": …}``."""
+    paragraphs = [part for part in (block_text([node]) for node in nodes) if part]
+    if len(paragraphs) == 2 and has_japanese(paragraphs[0]) and not has_japanese(paragraphs[1]):
+        return {"ja": paragraphs[0], "en": paragraphs[1]}
+    tagged = _language_tagged(paragraphs)
+    if tagged:
+        return tagged
+    return "\n".join(paragraphs)
+
+
+def _language_tagged(lines: list[str]) -> dict[str, str] | None:
+    """``日本語 …`` / ``英語 …`` parts → ``{"ja": …, "en": …}``; None if not so tagged."""
+    parts: dict[str, list[str]] = {}
+    current: str | None = None
+    for text in "\n".join(lines).split("\n"):
+        head, _, tail = text.partition(" ")
+        tag = _LANGUAGE_TAGS.get(head.rstrip(":：")) if head else None
+        if tag:
+            current = tag
+            parts.setdefault(tag, [])
+            text = tail
+        if current is None:
+            return None
+        if text:
+            parts[current].append(text)
+    if set(parts) != {"ja", "en"}:
+        return None
+    return {tag: "\n".join(parts[tag]) for tag in ("ja", "en")}
+
+
+def _table_value(rows: list[list[str]]) -> FieldValue:
+    """A nested value table → date, age, name, bilingual text or coded list."""
+    if not rows:
+        return ""
+    labelled = {row[0]: row[1] if len(row) > 1 else "" for row in rows}
+    if any(part in labelled for part in (*_NAME_PARTS_EN, *_NAME_PARTS_JA)):
+        return _name_value(labelled)
+    tagged = _language_tagged([f"{row[0]} {' '.join(row[1:])}" for row in rows])
+    if tagged and len(rows) <= 2:
+        return tagged
+    values = [_row_value(row) for row in rows]
+    values = [v for v in values if v]
+    if len(values) == 1:
+        return values[0]
+    return [item for value in values for item in (value if isinstance(value, list) else [value])]
+
+
+def _row_value(cells: list[str]) -> FieldValue:
+    cells = [cell for cell in cells if cell]
+    if not cells:
+        return ""
+    if len(cells) == 6:
+        numbers, units = cells[0::2], tuple(unit.lower() for unit in cells[1::2])
+        if units in _DATE_UNITS and all(n.isdigit() for n in numbers):
+            year, month, day = (int(n) for n in numbers)
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    if cells[0][:1].isdigit() or cells[0] in ("Not applicable", "適用なし"):
+        return " ".join(cells)  # an age: "20 years-old <="
+    return cells[0] if len(cells) == 1 else cells
+
+
+def _name_value(parts: dict[str, str]) -> FieldValue:
+    en = " ".join(p for p in (parts.get(k, "") for k in _NAME_PARTS_EN) if p)
+    ja = " ".join(p for p in (parts.get(k, "") for k in ("姓", "ミドルネーム", "名")) if p)
+    if ja and en:
+        return {"ja": ja, "en": en}
+    return en or ja
+
+
+def _section_name(heading: str, fields: list[RawField]) -> str:
+    """The English section name: the heading if it is one, else the section whose
+    labels the block's labels match best (the Japanese page's headings are Japanese)."""
+    _, heading_en = split_bilingual(heading)
+    if heading_en in SECTIONS:
+        return heading_en
+    labels = {f.label_en for f in fields if f.label_en}
+    best, score = "", 0.0
+    for name, known in SECTIONS.items():
+        overlap = len(labels & set(known))
+        if overlap:
+            value = overlap / len(set(known) | labels)
+            if value > score:
+                best, score = name, value
+    return best or heading_en or heading
+
+
+def _guess_language(fields: list[RawField]) -> str:
+    bilingual = sum(1 for f in fields if f.label_ja)
+    return "ja" if bilingual * 2 > len(fields) else "en"
+
+
+def normalize_view_page(page: ParsedPage, url: str) -> TrialRecord:
+    """The canonical record of a parsed view page; both languages give the same values.
+
+    Titles and conditions take the English side of bilingual values, so the Japanese
+    and English pages of one trial normalize alike.
+    """
+    summary = page.summary
+
+    def text(label: str) -> str:
+        value = english(page.first(label))
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        return value or ""
+
+    trial_id = _find(TRIAL_ID, summary.get("Unique ID issued by UMIN"), *summary.values())
+    if not trial_id:
+        raise ParseError("UMIN-CTR view page shows no UMIN ID (UMIN + 9 digits) in its summary")
+    receipt = _find(RECEIPT_NUMBER, summary.get("Receipt number"),
+                    text("Link to view the page"), url)
+    # The English half of "一般募集中/Open public recruiting": the same on both pages.
+    status_words = text("Recruitment status") or summary.get("Recruitment status") or ""
+    status_raw = split_bilingual(status_words)[1] or status_words or None
+    conditions = [line for line in text("Condition").split("\n") if line]
+    return TrialRecord(
+        registry=NAME,
+        trial_id=trial_id,
+        receipt_number=receipt,
+        language=page.language,
+        url=url,
+        title_public=text("Public title") or None,
+        title_scientific=text("Scientific Title") or summary.get("Scientific Title") or None,
+        status=map_status(status_raw),
+        status_raw=status_raw,
+        date_registered=parse_date(text("Registered date")),
+        date_disclosed=parse_date(summary.get("Date of disclosure of the study information"))
+        or parse_date(text("Date of disclosure of the study information")),
+        date_last_modified=parse_date(summary.get("Last modified on"))
+        or parse_date(text("Last modified on")),
+        date_start=parse_date(text("Anticipated trial start date")),
+        date_completion=parse_date(text("Last follow-up date")),
+        target_sample_size=parse_int(text("Target sample size")),
+        secondary_ids=_secondary_ids(page),
+        conditions=conditions,
+        fields={SUMMARY_SECTION: dict(summary), **page.as_mapping()},
+    )
+
+
+def _find(pattern: re.Pattern[str], *texts: str | None) -> str | None:
+    for candidate in texts:
+        if candidate and (match := pattern.search(candidate)):
+            return match.group().upper()
+    return None
+
+
+def _secondary_ids(page: ParsedPage) -> list[str]:
+    ids: list[str] = []
+    for raw in page.fields:
+        if raw.label_en.startswith("Study ID_"):
+            value = english(raw.value)
+            for part in re.split(r"[\s,;、]+", value if isinstance(value, str) else ""):
+                if part and part not in ids:
+                    ids.append(part)
+    return ids
