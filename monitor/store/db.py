@@ -1,0 +1,349 @@
+"""SQLite storage: trials, every fetch attempt, distinct versions, their changes, and
+the raw pages behind them.
+
+Tables are meant to be read by people and by Datasette as much as by this code:
+``trials`` (what is watched), ``fetches`` (every attempt and its outcome),
+``versions`` (a row only when the normalized record changes), ``changes`` (the diff
+that produced each version), and ``pages`` (raw pages, zlib-compressed and
+de-duplicated by SHA-256, so a better parser can rebuild history later).
+An unchanged check adds one small ``fetches`` row and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from monitor.diff.changes import Change
+from monitor.errors import StoreError
+from monitor.registries.base import TrialRef
+
+SCHEMA_VERSION = "1"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    id: int
+    registry: str
+    trial_id: str | None
+    receipt_number: str | None
+    title: str | None
+    status: str | None
+    date_last_modified: str | None
+    watched: bool
+    watch_source: str | None
+    added_input: str | None
+    last_checked_at: str | None
+    last_success_at: str | None
+    consecutive_failures: int
+    last_error: str | None
+
+    @property
+    def label(self) -> str:
+        return self.trial_id or self.receipt_number or self.added_input or f"#{self.id}"
+
+    def ref(self) -> TrialRef:
+        return TrialRef(self.registry, self.trial_id, self.receipt_number)
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    id: int
+    trial: int
+    language: str
+    number: int
+    content_hash: str
+    seen_at: str
+    record: dict[str, Any]
+    page: str | None
+
+
+class Store:
+    """The monitor's database. Not thread-safe: one Store per thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.enable_wal()
+            self._create_schema()
+        except (sqlite3.DatabaseError, OSError) as error:
+            raise StoreError(f"cannot open database {self.path}: {error} "
+                             "(check [storage] database in the config)") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything one check writes commits together, or not at all."""
+        with self.db.atomic():
+            yield
+
+    # --- schema -------------------------------------------------------------------------
+
+    def _create_schema(self) -> None:
+        db = self.db
+        with db.atomic():
+            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            db["trials"].create(
+                {"id": int, "registry": str, "trial_id": str, "receipt_number": str,
+                 "title": str, "status": str, "date_last_modified": str, "watched": int,
+                 "watch_source": str, "added_input": str, "added_at": str,
+                 "last_checked_at": str, "last_success_at": str,
+                 "consecutive_failures": int, "last_error": str},
+                pk="id", not_null={"registry", "watched", "added_at", "consecutive_failures"},
+                defaults={"watched": 1, "consecutive_failures": 0}, if_not_exists=True,
+            )
+            db["pages"].create(
+                {"sha256": str, "content": bytes, "compression": str, "size": int,
+                 "content_type": str, "first_seen_at": str},
+                pk="sha256", not_null={"content", "compression", "size"}, if_not_exists=True,
+            )
+            db["versions"].create(
+                {"id": int, "trial": int, "language": str, "number": int,
+                 "content_hash": str, "seen_at": str, "status": str,
+                 "date_last_modified": str, "target_sample_size": int, "record": str,
+                 "page": str, "change_count": int},
+                pk="id", not_null={"trial", "language", "number", "content_hash", "seen_at",
+                                   "record"},
+                foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256")],
+                if_not_exists=True,
+            )
+            db["changes"].create(
+                {"id": int, "version": int, "field": str, "old": str, "new": str,
+                 "severity": str},
+                pk="id", not_null={"version", "field", "severity"},
+                foreign_keys=[("version", "versions", "id")], if_not_exists=True,
+            )
+            db["fetches"].create(
+                {"id": int, "trial": int, "language": str, "url": str, "started_at": str,
+                 "duration_ms": int, "attempts": int, "status_code": int, "outcome": str,
+                 "reason": str, "error": str, "bytes": int, "version": int},
+                pk="id", not_null={"trial", "url", "started_at", "outcome"},
+                foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")],
+                if_not_exists=True,
+            )
+            for table, columns, unique in (
+                ("trials", ["registry", "trial_id"], True),
+                ("trials", ["registry", "receipt_number"], True),
+                ("versions", ["trial", "language", "number"], True),
+                ("changes", ["version"], False),
+                ("fetches", ["trial", "started_at"], False),
+            ):
+                db[table].create_index(columns, unique=unique, if_not_exists=True)
+            db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
+
+    # --- trials -------------------------------------------------------------------------
+
+    def find_trial(self, ref: TrialRef) -> TrialRow | None:
+        clauses, params = [], [ref.registry]
+        if ref.trial_id:
+            clauses.append("trial_id = ?")
+            params.append(ref.trial_id)
+        if ref.receipt_number:
+            clauses.append("receipt_number = ?")
+            params.append(ref.receipt_number)
+        if not clauses:
+            return None
+        rows = list(self.db.query(
+            f"select * from trials where registry = ? and ({' or '.join(clauses)}) "
+            "order by id limit 1", params))
+        return _trial(rows[0]) if rows else None
+
+    def get_trial(self, pk: int) -> TrialRow:
+        return _trial(self.db["trials"].get(pk))
+
+    def watch(self, ref: TrialRef, *, source: str, typed: str) -> tuple[TrialRow, bool]:
+        """Watch a trial; returns the row and whether it was newly watched."""
+        with self.transaction():
+            row = self.find_trial(ref)
+            if row is not None:
+                if row.watched:
+                    return row, False
+                self.db["trials"].update(row.id, {"watched": 1, "watch_source": source})
+                return self.get_trial(row.id), True
+            pk = self.db["trials"].insert({
+                "registry": ref.registry, "trial_id": ref.trial_id,
+                "receipt_number": ref.receipt_number, "watched": 1, "watch_source": source,
+                "added_input": typed, "added_at": utc_now(), "consecutive_failures": 0,
+            }).last_pk
+            return self.get_trial(pk), True
+
+    def unwatch(self, row: TrialRow) -> None:
+        """Stop watching; history stays (it is the point of having kept it)."""
+        self.db["trials"].update(row.id, {"watched": 0})
+
+    def trials(self, *, watched_only: bool = True) -> list[TrialRow]:
+        where = "where watched = 1" if watched_only else ""
+        return [_trial(r) for r in self.db.query(f"select * from trials {where} order by id")]
+
+    def set_ids(self, row: TrialRow, trial_id: str | None, receipt_number: str | None) -> TrialRow:
+        """Record IDs learnt from the registry; fold in a duplicate row if the user had
+        added the same trial under both of its IDs before either was checked."""
+        updates = {k: v for k, v in (("trial_id", trial_id), ("receipt_number", receipt_number))
+                   if v and getattr(row, k) != v}
+        if not updates:
+            return row
+        for column, value in updates.items():
+            other = list(self.db.query(
+                f"select id, watched from trials where registry = ? and {column} = ? "
+                "and id != ?", [row.registry, value, row.id]))
+            for duplicate in other:
+                self.db.execute("update fetches set trial = ? where trial = ?",
+                                [row.id, duplicate["id"]])
+                self.db.execute("update versions set trial = ? where trial = ?",
+                                [row.id, duplicate["id"]])
+                if duplicate["watched"]:
+                    updates["watched"] = 1
+                self.db["trials"].delete(duplicate["id"])
+        self.db["trials"].update(row.id, updates)
+        return self.get_trial(row.id)
+
+    # --- versions -----------------------------------------------------------------------
+
+    def latest_version(self, trial: int, language: str) -> VersionRow | None:
+        rows = list(self.db.query(
+            "select * from versions where trial = ? and language = ? "
+            "order by number desc limit 1", [trial, language]))
+        return _version(rows[0]) if rows else None
+
+    def versions(self, trial: int, language: str | None = None) -> list[VersionRow]:
+        sql, params = "select * from versions where trial = ?", [trial]
+        if language:
+            sql += " and language = ?"
+            params.append(language)
+        return [_version(r) for r in self.db.query(sql + " order by language, number", params)]
+
+    def version(self, trial: int, language: str, number: int) -> VersionRow | None:
+        rows = list(self.db.query(
+            "select * from versions where trial = ? and language = ? and number = ?",
+            [trial, language, number]))
+        return _version(rows[0]) if rows else None
+
+    def languages(self, trial: int) -> list[str]:
+        return [r["language"] for r in self.db.query(
+            "select distinct language from versions where trial = ? order by language",
+            [trial])]
+
+    def changes(self, version: int) -> list[Change]:
+        return [Change(r["field"], json.loads(r["old"]) if r["old"] is not None else None,
+                       json.loads(r["new"]) if r["new"] is not None else None, r["severity"])
+                for r in self.db.query("select * from changes where version = ? order by id",
+                                       [version])]
+
+    def add_version(self, trial: TrialRow, language: str, record: dict[str, Any],
+                    content_hash: str, raw: bytes, content_type: str,
+                    changes: list[Change]) -> VersionRow:
+        """Insert a version with its changes and raw page (call inside a transaction)."""
+        now = utc_now()
+        page = self._save_page(raw, content_type, now)
+        latest = self.latest_version(trial.id, language)
+        number = latest.number + 1 if latest else 1
+        pk = self.db["versions"].insert({
+            "trial": trial.id, "language": language, "number": number,
+            "content_hash": content_hash, "seen_at": now, "status": record.get("status"),
+            "date_last_modified": record.get("date_last_modified"),
+            "target_sample_size": record.get("target_sample_size"),
+            "record": _json(record), "page": page, "change_count": len(changes),
+        }).last_pk
+        if changes:
+            self.db["changes"].insert_all(
+                {"version": pk, "field": c.field, "old": _json_or_none(c.old),
+                 "new": _json_or_none(c.new), "severity": c.severity} for c in changes)
+        self.db["trials"].update(trial.id, {
+            "title": record.get("title_public") or record.get("title_scientific"),
+            "status": record.get("status"),
+            "date_last_modified": record.get("date_last_modified"),
+        })
+        return _version(self.db["versions"].get(pk))
+
+    def _save_page(self, raw: bytes, content_type: str, now: str) -> str:
+        digest = hashlib.sha256(raw).hexdigest()
+        if not self.db.execute("select 1 from pages where sha256 = ?", [digest]).fetchone():
+            self.db["pages"].insert({
+                "sha256": digest, "content": zlib.compress(raw, 9), "compression": "zlib",
+                "size": len(raw), "content_type": content_type, "first_seen_at": now,
+            })
+        return digest
+
+    def raw_page(self, sha256: str) -> bytes | None:
+        row = self.db.execute("select content, compression from pages where sha256 = ?",
+                              [sha256]).fetchone()
+        if row is None:
+            return None
+        content, compression = row
+        return zlib.decompress(content) if compression == "zlib" else content
+
+    # --- fetches ------------------------------------------------------------------------
+
+    def record_fetch(self, trial: TrialRow, *, url: str, language: str | None, started_at: str,
+                     outcome: str, duration_ms: int | None = None, attempts: int | None = None,
+                     status_code: int | None = None, reason: str | None = None,
+                     error: str | None = None, size: int | None = None,
+                     version: int | None = None) -> None:
+        """Log one fetch and update the trial's health (call inside a transaction)."""
+        self.db["fetches"].insert({
+            "trial": trial.id, "language": language, "url": url, "started_at": started_at,
+            "duration_ms": duration_ms, "attempts": attempts, "status_code": status_code,
+            "outcome": outcome, "reason": reason, "error": error, "bytes": size,
+            "version": version,
+        })
+        now = utc_now()
+        if outcome == "failed":
+            self.db.execute(
+                "update trials set last_checked_at = ?, last_error = ?, "
+                "consecutive_failures = consecutive_failures + 1 where id = ?",
+                [now, error, trial.id])
+        else:
+            self.db["trials"].update(trial.id, {
+                "last_checked_at": now, "last_success_at": now,
+                "consecutive_failures": 0, "last_error": None})
+
+    def fetch_count(self, trial: int) -> int:
+        return self.db.execute("select count(*) from fetches where trial = ?",
+                               [trial]).fetchone()[0]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else _json(value)
+
+
+def _trial(row: dict[str, Any]) -> TrialRow:
+    return TrialRow(
+        id=row["id"], registry=row["registry"], trial_id=row["trial_id"],
+        receipt_number=row["receipt_number"], title=row["title"], status=row["status"],
+        date_last_modified=row["date_last_modified"], watched=bool(row["watched"]),
+        watch_source=row["watch_source"], added_input=row["added_input"],
+        last_checked_at=row["last_checked_at"], last_success_at=row["last_success_at"],
+        consecutive_failures=row["consecutive_failures"] or 0, last_error=row["last_error"],
+    )
+
+
+def _version(row: dict[str, Any]) -> VersionRow:
+    return VersionRow(
+        id=row["id"], trial=row["trial"], language=row["language"], number=row["number"],
+        content_hash=row["content_hash"], seen_at=row["seen_at"],
+        record=json.loads(row["record"]), page=row["page"],
+    )
