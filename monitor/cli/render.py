@@ -1,0 +1,172 @@
+"""How records, check outcomes, histories and diffs are shown: text, JSON, Markdown.
+
+Registry content is untrusted text. In Markdown (which ends up rendered as HTML) it is
+HTML-escaped; in terminal output it is never interpreted as rich markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor.diff.changes import Change
+from monitor.normalize.record import CANONICAL_FIELDS
+from monitor.pipeline import CheckOutcome
+from monitor.store.db import TrialRow, VersionRow
+
+_INLINE_LIMIT = 70
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value if value else '""'
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- records ------------------------------------------------------------------------
+
+
+def record_text(record: dict[str, Any]) -> str:
+    width = max(len(name) for name in CANONICAL_FIELDS)
+    lines = [f"{name.ljust(width)}  {_plain(record.get(name))}" for name in CANONICAL_FIELDS]
+    fields = record.get("fields") or {}
+    count = sum(len(labels) for labels in fields.values())
+    lines.append(f"{'fields'.ljust(width)}  {count} raw fields in {len(fields)} sections "
+                 "(--format json shows them)")
+    return "\n".join(lines)
+
+
+# --- check outcomes -------------------------------------------------------------------
+
+
+def outcome_line(outcome: CheckOutcome) -> str:
+    where = f"{outcome.trial} [{outcome.language}]" if outcome.language else outcome.trial
+    if outcome.outcome == "failed":
+        return f"{where}  failed: {outcome.error}"
+    record = outcome.record or {}
+    summary = (f"{record.get('status', '?')}, last modified "
+               f"{record.get('date_last_modified') or '?'}")
+    if outcome.outcome == "new":
+        return f"{where}  first version stored ({summary})"
+    if outcome.outcome == "unchanged":
+        return f"{where}  unchanged since version {outcome.version} ({summary})"
+    counts = _severity_counts(outcome.changes)
+    return f"{where}  CHANGED → version {outcome.version}: {counts}"
+
+
+def _severity_counts(changes: Sequence[Change]) -> str:
+    parts = []
+    for level in ("high", "medium", "low"):
+        n = sum(1 for change in changes if change.severity == level)
+        if n:
+            parts.append(f"{n} {level}")
+    total = len(changes)
+    return f"{total} change{'s' if total != 1 else ''} ({', '.join(parts)})"
+
+
+# --- changes --------------------------------------------------------------------------
+
+
+def changes_text(changes: Sequence[Change], indent: str = "  ") -> str:
+    if not changes:
+        return f"{indent}(no changes)"
+    width = min(max(len(change.field) for change in changes), 40)
+    lines = []
+    for change in changes:
+        old, new = _plain(change.old), _plain(change.new)
+        head = f"{indent}{change.severity.upper():<6}  {change.field.ljust(width)}"
+        if "\n" in old + new or len(old) + len(new) > _INLINE_LIMIT:
+            lines.append(head)
+            pad = indent + " " * 8
+            lines += [f"{pad}- {line}" for line in old.split("\n")]
+            lines += [f"{pad}+ {line}" for line in new.split("\n")]
+        else:
+            lines.append(f"{head}  {old} → {new}")
+    return "\n".join(lines)
+
+
+def _md(value: Any) -> str:
+    text = html.escape(_plain(value), quote=False)
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def changes_markdown(title: str, changes: Sequence[Change]) -> str:
+    lines = [f"### {_md(title)}", ""]
+    if not changes:
+        return "\n".join([*lines, "No changes."])
+    lines += ["| Severity | Field | Old | New |", "|---|---|---|---|"]
+    lines += [f"| {c.severity} | `{c.field}` | {_md(c.old)} | {_md(c.new)} |" for c in changes]
+    return "\n".join(lines)
+
+
+# --- tables ---------------------------------------------------------------------------
+
+
+def console() -> Console:
+    """A console for tables: the terminal's width, or wide when output is piped, so
+    that a script reading it never gets IDs cut or wrapped."""
+    import sys
+
+    return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+
+
+def trials_table(console: Console, rows: Iterable[tuple[TrialRow, int]]) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("trial", "receipt", "status", "last modified", "versions", "last check"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("health")
+    for row, versions in rows:
+        health = ("ok" if not row.consecutive_failures
+                  else f"{row.consecutive_failures} failures: {row.last_error or ''}")
+        table.add_row(*(Text(str(cell)) for cell in (
+            row.trial_id or "(not yet fetched)", row.receipt_number or "—", row.status or "—",
+            row.date_last_modified or "—", versions, _short_time(row.last_checked_at),
+            health)))
+    console.print(table)
+
+
+def history_table(console: Console, title: str, versions: Sequence[VersionRow],
+                  changes: dict[int, list[Change]]) -> None:
+    console.print(Text(title))
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("version", "lang", "seen", "status", "last modified", "sample size"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("changes")
+    for version in versions:
+        found = changes.get(version.id, [])
+        summary = "first version" if version.number == 1 else _severity_counts(found)
+        record = version.record
+        table.add_row(*(Text(str(cell)) for cell in (
+            version.number, version.language, _short_time(version.seen_at),
+            record.get("status"), record.get("date_last_modified") or "—",
+            record.get("target_sample_size") if record.get("target_sample_size") is not None
+            else "—", summary)))
+    console.print(table)
+
+
+def history_json(versions: Sequence[VersionRow], changes: dict[int, list[Change]]) -> list:
+    return [{
+        "version": v.number, "language": v.language, "seen_at": v.seen_at,
+        "content_hash": v.content_hash, "status": v.record.get("status"),
+        "date_last_modified": v.record.get("date_last_modified"),
+        "target_sample_size": v.record.get("target_sample_size"),
+        "changes": [c.to_dict() for c in changes.get(v.id, [])],
+    } for v in versions]
+
+
+def _short_time(value: str | None) -> str:
+    if not value:
+        return "never"
+    return value.replace("T", " ")[:16]
