@@ -79,8 +79,7 @@ class Checker:
         try:
             ref = self._resolve(row, registry)
         except MonitorError as error:
-            url = getattr(error, "url", None) or "(lookup)"
-            self._log_failure(row, None, url, utc_now(), error, 0)
+            log.warning("%s lookup failed: %s", row.label, error)
             return [CheckOutcome(row.label, row.registry, None, "failed", None,
                                  error=str(error), reason=_reason(error))]
         row = self.store.get_trial(row.id)
@@ -90,27 +89,33 @@ class Checker:
     # --- steps -------------------------------------------------------------------------
 
     def _resolve(self, row: TrialRow, registry: Registry) -> TrialRef:
-        """Fill in the IDs a page URL needs, logging any lookup request it takes."""
+        """Fill in the IDs a page URL needs; each lookup request is logged once, with
+        the outcome of the lookup as a whole."""
         ref = row.ref()
+        lookups: list[tuple[str, str, float]] = []  # url, started_at, monotonic start
+        pages = []
 
         def fetch_text(url: str) -> str:
-            started, begin = utc_now(), time.monotonic()
-            try:
-                page = self.fetcher.get_html(url)
-            except MonitorError as error:
-                error.url = url  # type: ignore[attr-defined]
-                raise
-            with self.store.transaction():
-                self.store.record_fetch(
-                    row, url=url, language=None, started_at=started, outcome="lookup",
-                    duration_ms=int((time.monotonic() - begin) * 1000),
-                    attempts=page.attempts, status_code=page.status_code,
-                    size=len(page.content))
+            lookups.append((url, utc_now(), time.monotonic()))
+            page = self.fetcher.get_html(url)
+            pages.append(page)
             return page.text
 
-        resolved = registry.resolve(ref, fetch_text)
-        if resolved != ref:
-            with self.store.transaction():
+        try:
+            resolved = registry.resolve(ref, fetch_text)
+        except MonitorError as error:
+            url, started, begin = lookups[-1] if lookups else ("(lookup)", utc_now(),
+                                                               time.monotonic())
+            self._log_failure(row, None, url, started, error,
+                              int((time.monotonic() - begin) * 1000))
+            raise
+        with self.store.transaction():
+            for (url, started, _), page in zip(lookups, pages, strict=True):
+                self.store.record_fetch(
+                    row, url=url, language=None, started_at=started, outcome="lookup",
+                    duration_ms=page.elapsed_ms, attempts=page.attempts,
+                    status_code=page.status_code, size=len(page.content))
+            if resolved != ref:
                 self.store.set_ids(row, resolved.trial_id, resolved.receipt_number)
         return resolved
 

@@ -235,8 +235,9 @@ class Fetcher:
         if isinstance(error, _RetryableStatus):
             asked = retry_after_seconds(error.response.headers.get("retry-after"))
             if asked is not None:
-                # The pacer already holds the host back that long: no double wait.
-                return 0.0 if asked <= self.settings.max_wait else self.settings.max_wait
+                # The pacer already holds the host back that long (and the next attempt
+                # gives up at once if that is beyond max_wait): no double wait.
+                return 0.0
         backoff = wait_exponential_jitter(initial=self.settings.backoff,
                                           max=self.settings.max_wait,
                                           jitter=self.settings.backoff)

@@ -202,7 +202,7 @@ class Store:
                    if v and getattr(row, k) != v}
         if not updates:
             return row
-        for column, value in updates.items():
+        for column, value in list(updates.items()):
             other = list(self.db.query(
                 f"select id, watched from trials where registry = ? and {column} = ? "
                 "and id != ?", [row.registry, value, row.id]))

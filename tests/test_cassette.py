@@ -1,0 +1,65 @@
+"""Cassettes: the committed ones load, replay serves them in order, record writes them."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from conftest import CASSETTES, SEARCH_EN, VIEW_EN
+
+from monitor.fetch import (
+    CassetteError,
+    Fetcher,
+    HttpSettings,
+    RecordingTransport,
+    ReplayTransport,
+    load_cassette,
+)
+
+
+@pytest.mark.parametrize("name", ["umin-R000047329-v1", "umin-R000047329-v2", "umin-faults"])
+def test_committed_cassettes_load(name):
+    interactions = load_cassette(CASSETTES / name)
+    assert interactions and all(i.url.startswith("https://center6.umin.ac.jp/") for i in
+                                interactions)
+
+
+def test_replay_serves_recordings_in_order_then_repeats_the_last():
+    transport = ReplayTransport(CASSETTES / "umin-faults")
+    with httpx.Client(transport=transport) as client:
+        statuses = [client.get(VIEW_EN).status_code for _ in range(8)]
+    assert statuses == [503, 429, 200, 200, 200, 200, 200, 200]
+
+
+def test_replay_miss_is_a_clear_error():
+    transport = ReplayTransport(CASSETTES / "umin-R000047329-v1")
+    with httpx.Client(transport=transport) as client, pytest.raises(CassetteError,
+                                                                    match="--record"):
+        client.get("https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=R1")
+
+
+def test_missing_cassette_directory(tmp_path):
+    with pytest.raises(CassetteError, match="no cassette at"):
+        ReplayTransport(tmp_path / "nothing")
+
+
+def test_record_then_replay_round_trip(tmp_path):
+    served = {VIEW_EN: (200, "<html><body>page</body></html>"),
+              SEARCH_EN: (200, "<html><body>search</body></html>")}
+
+    def live(request: httpx.Request) -> httpx.Response:
+        status, body = served[str(request.url)]
+        return httpx.Response(status, html=body, headers={"set-cookie": "session=secret"})
+
+    out = tmp_path / "fresh"
+    settings = HttpSettings(min_interval=0, max_retries=0)
+    with Fetcher(settings, transport=RecordingTransport(out, httpx.MockTransport(live))) as f:
+        f.get_html(SEARCH_EN)
+        f.get_html(VIEW_EN)
+    index = json.loads((out / "cassette.json").read_text())
+    assert [i["request"]["url"] for i in index["interactions"]] == [SEARCH_EN, VIEW_EN]
+    assert all("set-cookie" not in i["response"]["headers"] for i in index["interactions"])
+    with Fetcher(settings, transport=ReplayTransport(out)) as f:
+        assert "page" in f.get_html(VIEW_EN).text
+        assert "search" in f.get_html(SEARCH_EN).text

@@ -1,0 +1,145 @@
+"""The UMIN-CTR view-page parser on both languages, the sample page, and broken input."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT, SEARCH_EN, VIEW_EN, cassette_body, page_text
+
+from monitor.errors import ParseError
+from monitor.registries.umin import parse_search_page, parse_view_page
+
+REFERENCE = ROOT.parent / "shared" / "reference" / "pages" / "umin-en-R000020832.html"
+
+
+def test_english_page_fields_in_page_order(seed_en):
+    page = parse_view_page(seed_en)
+    assert page.language == "en"
+    sections = list(page.as_mapping())
+    assert sections[:4] == ["Basic information", "Condition", "Objectives", "Assessment"]
+    assert sections[-1] == "Management information"
+    labels = [f.label for f in page.fields if f.section == "Basic information"]
+    assert labels == ["Public title", "Acronym", "Scientific Title", "Scientific Title:Acronym",
+                      "Region"]
+
+
+def test_summary_table(seed_en):
+    summary = parse_view_page(seed_en).summary
+    assert summary["Unique ID issued by UMIN"] == "UMIN000041461"
+    assert summary["Receipt number"] == "R000047329"
+    assert summary["Last modified on"] == "2025/03/03 17:54:02"
+
+
+def test_multi_part_values_joined(seed_en):
+    fields = parse_view_page(seed_en).as_mapping()
+    assert fields["Progress"]["Anticipated trial start date"] == "2020-09-01"
+    assert fields["Eligibility"]["Age-lower limit"] == "20 years-old <="
+    assert fields["Eligibility"]["Age-upper limit"] == "75 years-old >="
+    assert fields["Research contact person"]["Name of lead principal investigator"] == \
+        "Taro Takami"
+    assert fields["Basic information"]["Region"] == "Japan"
+
+
+def test_line_breaks_kept_in_free_text(seed_en):
+    fields = parse_view_page(seed_en).as_mapping()
+    secondary = fields["Assessment"]["Key secondary outcomes"]
+    assert secondary.endswith("1. Child-Pugh score\n2. MELD-Na score\n3. Serum fibrosis "
+                              "markers\n4. Liver stiffness\n5. Portal blood flow")
+    inclusion = fields["Eligibility"]["Key inclusion criteria"]
+    assert inclusion.split("\n")[1] == "(2) Age: 20 to 75 years."
+
+
+def test_repeated_labels_keep_every_value(seed_en):
+    fields = parse_view_page(seed_en).as_mapping()
+    assert fields["Sponsor or person"]["Institute"] == [
+        "Yamaguchi University Graduate School of Medicine", ""]
+    assert fields["Funding Source"]["Organization"][0].startswith("Yamaguchi University")
+    assert len(fields["Funding Source"]["Organization"]) == 2
+
+
+def test_link_block_value_is_the_url(seed_en):
+    fields = parse_view_page(seed_en).as_mapping()
+    assert fields["Management information"]["Link to view the page"] == (
+        "https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=R000047329")
+
+
+def test_japanese_page_bilingual_labels_and_values(seed_ja):
+    page = parse_view_page(seed_ja)
+    assert page.language == "ja"
+    raw = next(f for f in page.fields if f.label_en == "Public title")
+    assert raw.label == "一般向け試験名/Public title"
+    assert raw.label_ja == "一般向け試験名"
+    assert raw.value["ja"].startswith("非代償性肝硬変患者を対象とした")
+    assert raw.value["en"].startswith("An open-label, uncontrolled study")
+    fields = page.as_mapping()
+    # Japanese headings are named by the labels they hold, so keys match the English page.
+    assert "Progress" in fields and "基本情報" not in fields
+    assert fields["Progress"]["Recruitment status"] == "一般募集中/Open public recruiting"
+    assert fields["Progress"]["Anticipated trial start date"] == "2020-09-01"
+    assert fields["Research contact person"]["Name of lead principal investigator"] == {
+        "ja": "高見 太郎", "en": "Taro Takami"}
+    # English labels containing "/" are split on the first slash only
+    assert "Interventions/Control_1" in fields["Intervention"]
+
+
+def test_both_languages_have_the_same_field_keys(seed_en, seed_ja):
+    en, ja = parse_view_page(seed_en).as_mapping(), parse_view_page(seed_ja).as_mapping()
+    assert {s: list(labels) for s, labels in en.items()} == \
+        {s: list(labels) for s, labels in ja.items()}
+
+
+def test_reference_page_in_live_markup():
+    page = parse_view_page(REFERENCE.read_text(encoding="utf-8"))
+    fields = page.as_mapping()
+    assert fields["Condition"]["Classification by specialty"] == [
+        "Medicine in general", "Gastroenterology", "Infectious disease"]
+    assert fields["Condition"]["Condition"] == "cholera, travelers' diarrhea"
+    assert fields["Public contact"]["Name of contact person"] == \
+        "Center for Translational Research"
+    # a "Japanese ..." value is not mistaken for a language-tagged one
+    assert fields["Funding Source"]["Category of Funding Organization"] == \
+        "Japanese Governmental office"
+    assert fields["Intervention"]["Interventions/Control_1"].count("\n") == 3
+
+
+def test_page_without_summary_table_is_a_parse_error():
+    maintenance = cassette_body("umin-faults", VIEW_EN, 4).decode("utf-8")
+    assert "maintenance" in maintenance
+    with pytest.raises(ParseError, match=r"summary table \(table.explain_table\) is missing"):
+        parse_view_page(maintenance)
+
+
+def test_page_without_field_blocks_is_a_parse_error(seed_en):
+    head = seed_en[:seed_en.index("<h2>Basic information</h2>")]
+    with pytest.raises(ParseError, match=r"no field blocks \(div#Input_vew_\*\)"):
+        parse_view_page(head + "</div></body></html>")
+
+
+def test_truncated_page_names_the_missing_fields(seed_en):
+    cut = seed_en[:seed_en.index("<h2>Progress</h2>")]
+    with pytest.raises(ParseError) as caught:
+        parse_view_page(cut)
+    message = str(caught.value)
+    assert "'Recruitment status'" in message and "'Registered date'" in message
+    assert "cut short" in message
+
+
+def test_search_page_gives_the_receipt_number():
+    text = page_text("umin-R000047329-v1", SEARCH_EN)
+    assert parse_search_page(text, "UMIN000041461") == "R000047329"
+    assert parse_search_page(text, "umin000041461") == "R000047329"
+
+
+def test_search_page_picks_the_row_of_the_asked_trial():
+    rows = "".join(
+        f'<tr><td>UMIN00000000{n}<hr />2020/01/01</td>'
+        f'<td><a href="ctr_view.cgi?recptno=R00000000{n}">Detail</a></td></tr>' for n in (1, 2))
+    text = f'<html><body><table class="index_vew_table">{rows}</table></body></html>'
+    assert parse_search_page(text, "UMIN000000002") == "R000000002"
+    assert parse_search_page(text, "UMIN000000009") is None
+
+
+def test_empty_search_page_has_no_receipt_number():
+    text = page_text("umin-faults",
+                     "https://center6.umin.ac.jp/cgi-open-bin/ctr_e/index.cgi?sort=03&function=04"
+                     "&ctrno=UMIN000000000")
+    assert parse_search_page(text, "UMIN000000000") is None
