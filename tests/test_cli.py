@@ -1,0 +1,221 @@
+"""The CLI as a user meets it: output, exit codes, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import CASSETTES, SEARCH_EN, VIEW_EN, cassette_body
+
+from monitor.cli.main import cli
+
+HTML = {"content-type": "text/html; charset=UTF-8"}
+SEED_EN = CASSETTES / "umin-R000047329-v1" / "view-en.html"
+SEED_JA = CASSETTES / "umin-R000047329-v1" / "view-ja.html"
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[http]\nmin_interval = "0s"\nmax_retries = 0\n', encoding="utf-8")
+    return path
+
+
+def run(*args, config=None):
+    prefix = ["--config", str(config)] if config else []
+    return CliRunner().invoke(cli, [*prefix, *map(str, args)])
+
+
+def assert_one_line_error(result, code, text):
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line]
+    assert lines[-1].startswith("error: ") and text in lines[-1]
+
+
+# --- parse -------------------------------------------------------------------------
+
+
+def test_parse_seed_page_prints_the_canonical_record():
+    result = run("parse", SEED_EN, "--registry", "umin")
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(None, 1) for line in result.output.splitlines() if line)
+    assert lines["trial_id"] == "UMIN000041461"
+    assert lines["status"] == "recruiting"
+    assert lines["date_last_modified"] == "2025-03-03"
+    assert lines["target_sample_size"] == "10"
+    assert lines["secondary_ids"] == '["jRCT2063200014"]'
+
+
+@pytest.mark.parametrize("page", [SEED_EN, SEED_JA])
+def test_parse_json_is_the_canonical_record(page):
+    result = run("parse", page, "--registry", "umin", "--format", "json")
+    record = json.loads(result.output)
+    assert record["registry"] == "umin" and record["receipt_number"] == "R000047329"
+    assert record["status"] == "recruiting" and record["target_sample_size"] == 10
+    assert record["fields"]["Eligibility"]["Target sample size"] == "10"
+
+
+def test_parse_truncated_page(tmp_path):
+    page = tmp_path / "cut.html"
+    page.write_bytes(cassette_body("umin-faults", VIEW_EN, 2))
+    result = run("parse", page, "--registry", "umin")
+    assert_one_line_error(result, 1, "incomplete, no 'Recruitment status'")
+
+
+def test_parse_non_html(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(b"%PDF-1.7 not a page")
+    assert_one_line_error(run("parse", page, "--registry", "umin"), 1, "not an HTML page")
+
+
+def test_parse_missing_file(tmp_path):
+    assert_one_line_error(run("parse", tmp_path / "none.html", "--registry", "umin"), 2,
+                          "cannot read")
+
+
+# --- watching ----------------------------------------------------------------------
+
+
+def test_add_list_remove(config):
+    result = run("add", "UMIN000041461", "R000020832", config=config)
+    assert result.output.splitlines() == ["watching UMIN000041461", "watching R000020832"]
+    assert run("add", "umin000041461", config=config).output == \
+        "already watching UMIN000041461\n"
+    listed = json.loads(run("list", "--format", "json", config=config).output)
+    assert [t["trial_id"] or t["receipt_number"] for t in listed] == ["UMIN000041461",
+                                                                      "R000020832"]
+    url = "https://upload.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=R000020832"
+    assert run("remove", url, config=config).output == \
+        "stopped watching R000020832 (history kept)\n"
+    assert len(json.loads(run("list", "--format", "json", config=config).output)) == 1
+
+
+@pytest.mark.parametrize("bad", ["NCT01234567", "UMIN12345", "R123", "https://example.org/x"])
+def test_unknown_id_format(config, bad):
+    result = run("add", "UMIN000041461", bad, config=config)
+    assert_one_line_error(result, 2, "is not a trial ID this monitor knows")
+    assert "watching" not in result.output  # nothing added when any ID is bad
+
+
+def test_config_watch_cannot_be_removed_from_the_cli(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[watch]]\nid = "UMIN000041461"\n', encoding="utf-8")
+    assert_one_line_error(run("remove", "UMIN000041461", config=path), 2,
+                          "is listed under [[watch]]")
+
+
+def test_bad_watch_id_in_config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[watch]]\nid = "UMIN0041461"\n', encoding="utf-8")
+    assert_one_line_error(run("list", config=path), 2, "[[watch]] #1: 'UMIN0041461' is not")
+
+
+def test_bad_config_value(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[http]\ntimeout = "soon"\n', encoding="utf-8")
+    assert_one_line_error(run("list", config=path), 2, "[http] timeout = 'soon'")
+
+
+def test_commands_on_an_unwatched_trial(config):
+    for command in ("history", "diff", "check", "remove"):
+        assert_one_line_error(run(command, "R000047329", config=config), 2,
+                              "R000047329 is not watched: add it with")
+
+
+# --- check, history, diff ------------------------------------------------------------
+
+
+def serve_page(httpx_mock, body):
+    httpx_mock.add_response(url=VIEW_EN, content=body, headers=HTML)
+
+
+def test_check_history_diff(httpx_mock, config):
+    v1 = cassette_body("umin-R000047329-v1", VIEW_EN)
+    v2 = cassette_body("umin-R000047329-v2", VIEW_EN)
+    httpx_mock.add_response(url=SEARCH_EN,
+                            content=cassette_body("umin-R000047329-v1", SEARCH_EN), headers=HTML)
+    for body in (v1, v2, v2):
+        serve_page(httpx_mock, body)
+    run("add", "UMIN000041461", config=config)
+    first = run("check", config=config)
+    assert first.exit_code == 0
+    assert first.output == ("UMIN000041461 [en]  first version stored (recruiting, "
+                            "last modified 2025-03-03)\n")
+    only_one = run("diff", "UMIN000041461", config=config)
+    assert "only one version so far" in only_one.output
+    second = run("check", "R000047329", config=config)
+    assert "CHANGED → version 2: 3 changes (1 high, 1 medium, 1 low)" in second.output
+    assert "HIGH    status              recruiting → active_not_recruiting" in second.output
+    third = run("check", "--format", "json", config=config)
+    assert json.loads(third.output)[0]["outcome"] == "unchanged"
+
+    history = json.loads(run("history", VIEW_EN, "--format", "json", config=config).output)
+    assert [(v["version"], v["status"]) for v in history] == [
+        (1, "recruiting"), (2, "active_not_recruiting")]
+    assert history[1]["changes"][0]["field"] == "status"
+
+    changes = json.loads(run("diff", "UMIN000041461", "--format", "json", config=config).output)
+    assert changes[0] == {"field": "status", "old": "recruiting",
+                          "new": "active_not_recruiting", "severity": "high"}
+    markdown = run("diff", "R000047329", "--format", "markdown", config=config).output
+    assert "| high | `status` | recruiting | active_not_recruiting |" in markdown
+    text = run("history", "UMIN000041461", config=config).output
+    assert "first version" in text and "3 changes (1 high, 1 medium, 1 low)" in text
+    same = json.loads(run("diff", "UMIN000041461", "--from", "2", "--to", "2", "--format",
+                          "json", config=config).output)
+    assert same == []
+    assert_one_line_error(run("diff", "UMIN000041461", "--from", "5", config=config), 2,
+                          "has versions 1 to 2, not 5")
+
+
+def test_check_failure_exits_non_zero_with_the_reason(httpx_mock, config):
+    httpx_mock.add_response(url=VIEW_EN.replace("R000047329", "R000000000"), status_code=404)
+    run("add", "R000000000", config=config)
+    result = run("check", config=config)
+    assert result.exit_code == 1
+    assert result.output.startswith("R000000000 [en]  failed: UMIN-CTR has no page for "
+                                    "R000000000")
+    listed = json.loads(run("list", "--format", "json", config=config).output)
+    assert listed[0]["consecutive_failures"] == 1
+
+
+def test_check_with_nothing_watched(config):
+    assert_one_line_error(run("check", config=config), 2, "no trials watched")
+
+
+def test_markdown_escapes_registry_text(httpx_mock, config):
+    v1 = cassette_body("umin-R000047329-v1", VIEW_EN)
+    v2 = v1.replace(b"0836-22-2428", b"&lt;script&gt;alert(1)&lt;/script&gt; | x")
+    serve_page(httpx_mock, v1)
+    serve_page(httpx_mock, v2)
+    run("add", "R000047329", config=config)
+    run("check", config=config)
+    run("check", config=config)
+    markdown = run("diff", "R000047329", "--format", "markdown", config=config).output
+    assert "<script>" not in markdown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| x" in markdown
+
+
+def test_replay_option_uses_cassettes(config):
+    run("add", "UMIN000041461", config=config)
+    first = run("--replay", CASSETTES / "umin-R000047329-v1", "check", config=config)
+    second = run("--replay", CASSETTES / "umin-R000047329-v2", "check", config=config)
+    assert "first version stored" in first.output
+    assert "recruiting → active_not_recruiting" in second.output
+
+
+def test_record_writes_a_replayable_cassette(httpx_mock, config, tmp_path):
+    serve_page(httpx_mock, cassette_body("umin-R000047329-v1", VIEW_EN))
+    out = tmp_path / "fresh"
+    result = run("record", "R000047329", "--language", "en", "--out", out, config=config)
+    assert result.exit_code == 0, result.output
+    assert f"cassette written to {out}" in result.output
+    run("add", "R000047329", config=config)
+    assert "first version stored" in run("--replay", out, "check", config=config).output
+
+
+def test_record_and_replay_together_is_a_usage_error(config, tmp_path):
+    result = run("--record", tmp_path / "a", "--replay", tmp_path / "b", "list", config=config)
+    assert result.exit_code == 2 and "cannot be used together" in result.output

@@ -1,0 +1,126 @@
+"""The installed command against a real HTTP server on 127.0.0.1 that changes a page."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import CASSETTES, SEARCH_EN, VIEW_EN
+
+from monitor.fetch import load_cassette
+
+PATHS = {url: url.split("center6.umin.ac.jp", 1)[1] for url in (SEARCH_EN, VIEW_EN)}
+
+
+class Registry(ThreadingHTTPServer):
+    """A stand-in for UMIN-CTR: serves one cassette's pages at their real paths."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.requests: list[tuple[str, str]] = []
+
+    def load(self, cassette: str) -> None:
+        for item in load_cassette(CASSETTES / cassette):
+            if item.url in PATHS:
+                self.pages[PATHS[item.url]] = (item.status, item.headers, item.body)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        server: Registry = self.server  # type: ignore[assignment]
+        server.requests.append((self.path, self.headers.get("User-Agent", "")))
+        status, headers, body = server.pages.get(self.path, (404, {}, b"not found"))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def registry():
+    server = Registry()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def ctr_monitor(config, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def write_config(tmp_path, base_url: str):
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+[storage]
+database = "e2e.db"
+[http]
+user_agent = "ctr-monitor-e2e (contact: tests@example.org)"
+min_interval = "0s"
+max_retries = 1
+timeout = "5s"
+[umin]
+base_url = "{base_url}"
+[[watch]]
+id = "UMIN000041461"
+""", encoding="utf-8")
+    return path
+
+
+def test_two_versions_then_no_change(registry, tmp_path):
+    config = write_config(tmp_path, registry.base_url)
+    registry.load("umin-R000047329-v1")
+    first = ctr_monitor(config, "check")
+    assert first.returncode == 0, first.stderr
+    assert "first version stored (recruiting, last modified 2025-03-03)" in first.stdout
+
+    registry.load("umin-R000047329-v2")
+    second = ctr_monitor(config, "check")
+    assert second.returncode == 0, second.stderr
+    assert "CHANGED → version 2" in second.stdout
+
+    third = ctr_monitor(config, "check", "--format", "json")
+    assert json.loads(third.stdout)[0]["outcome"] == "unchanged"
+
+    history = json.loads(ctr_monitor(config, "history", "UMIN000041461", "--format",
+                                     "json").stdout)
+    assert [v["version"] for v in history] == [1, 2]
+    changes = json.loads(ctr_monitor(config, "diff", "R000047329", "--format", "json").stdout)
+    assert {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
+            "severity": "high"} in changes
+
+    paths = [path for path, _ in registry.requests]
+    assert paths.count(PATHS[SEARCH_EN]) == 1  # the receipt number is looked up once
+    assert paths.count(PATHS[VIEW_EN]) == 3
+    assert {agent for _, agent in registry.requests} == {
+        "ctr-monitor-e2e (contact: tests@example.org)"}
+
+
+def test_unreachable_registry_is_one_line_and_non_zero(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, f"http://127.0.0.1:{port}")
+    result = ctr_monitor(config, "check")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"cannot reach 127.0.0.1:{port}" in result.stdout
