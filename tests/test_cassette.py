@@ -18,7 +18,8 @@ from monitor.fetch import (
 )
 
 
-@pytest.mark.parametrize("name", ["umin-R000047329-v1", "umin-R000047329-v2", "umin-faults"])
+@pytest.mark.parametrize("name", ["umin-R000047329-v1", "umin-R000047329-v2", "umin-faults",
+                                  "umin-R000020832"])
 def test_committed_cassettes_load(name):
     interactions = load_cassette(CASSETTES / name)
     assert interactions and all(i.url.startswith("https://center6.umin.ac.jp/") for i in

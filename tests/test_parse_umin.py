@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, SEARCH_EN, VIEW_EN, cassette_body, page_text
+from conftest import CASSETTES, SEARCH_EN, VIEW_EN, cassette_body, page_text
 
 from monitor.errors import ParseError
 from monitor.registries.umin import parse_search_page, parse_view_page
 
-REFERENCE = ROOT.parent / "shared" / "reference" / "pages" / "umin-en-R000020832.html"
+REFERENCE = CASSETTES / "umin-R000020832" / "view-en.html"
 
 
 def test_english_page_fields_in_page_order(seed_en):

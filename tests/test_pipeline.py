@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT, SEARCH_EN, VIEW_EN, VIEW_JA, cassette_body, serve
+from conftest import CASSETTES, SEARCH_EN, VIEW_EN, VIEW_JA, cassette_body, serve
 
 from monitor.pipeline import Checker
 from monitor.registries.base import TrialRef
@@ -68,7 +68,7 @@ def test_each_language_has_its_own_versions(httpx_mock, checker, store):
 
 def test_faults_are_logged_never_stored_as_versions(httpx_mock, checker, store):
     truncated = V1[:V1.index(b"<h2>Progress</h2>")]
-    other_trial = (ROOT.parent / "shared/reference/pages/umin-en-R000020832.html").read_bytes()
+    other_trial = (CASSETTES / "umin-R000020832" / "view-en.html").read_bytes()
     faults = [
         (dict(status_code=503), "server_error"),
         (dict(status_code=429, headers={"retry-after": "1"}), "rate_limited"),
