@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.diff.changes import SEVERITIES
+from monitor.diff.consistency import ConsistencyRules
 from monitor.errors import ConfigError
 from monitor.fetch.client import DEFAULT_USER_AGENT, HttpSettings
 
@@ -30,6 +31,7 @@ _ALLOWED: dict[str, set[str]] = {
     "schedule": {"interval", "jitter"},
     "severity": set(),  # any field glob
     "watch": {"id", "languages", "interval", "note"},
+    "consistency": {"max_days_apart", "min_title_similarity"},
 }
 _LANGUAGES = ("en", "ja")
 
@@ -55,6 +57,7 @@ class Config:
     jitter: float = 600
     severity_rules: list[tuple[str, str]] = field(default_factory=list)
     watches: list[Watch] = field(default_factory=list)
+    consistency: ConsistencyRules = field(default_factory=ConsistencyRules)
 
 
 def parse_duration(value: Any, key: str) -> float:
@@ -215,6 +218,16 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
             note=str(entry.get("note", "")),
         ))
 
+    consistency = _section(data, "consistency")
+    rules_consistency = ConsistencyRules(
+        max_days_apart=int(_number(consistency.get("max_days_apart", 180),
+                                   "[consistency] max_days_apart", minimum=0, integer=True)),
+        min_title_similarity=float(_number(consistency.get("min_title_similarity", 0.6),
+                                           "[consistency] min_title_similarity", minimum=0)),
+    )
+    if rules_consistency.min_title_similarity > 1:
+        raise ConfigError("[consistency] min_title_similarity: expected a number from 0 to 1")
+
     return Config(path=path, database=database_path, http=settings, registries=registries,
                   follow_links=follow, interval=interval, jitter=jitter,
-                  severity_rules=rules, watches=watches)
+                  severity_rules=rules, watches=watches, consistency=rules_consistency)

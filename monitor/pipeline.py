@@ -8,13 +8,15 @@ from the last one, together with its diff, in one transaction.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.diff.changes import Change, diff_versions
+from monitor.diff.consistency import ConsistencyRules, compare_linked
 from monitor.errors import (
     FetchError,
     MonitorError,
@@ -67,11 +69,80 @@ class Checker:
     """Checks trials against their registries and records what it finds."""
 
     def __init__(self, store: Store, fetcher: Fetcher, registries: Mapping[str, Registry], *,
-                 severity_rules: Sequence[tuple[str, str]] = ()) -> None:
+                 severity_rules: Sequence[tuple[str, str]] = (),
+                 consistency_rules: ConsistencyRules | None = None) -> None:
         self.store = store
         self.fetcher = fetcher
         self.registries = registries
         self.severity_rules = list(severity_rules)
+        self.consistency_rules = consistency_rules or ConsistencyRules()
+
+    def run(self, rows: Iterable[TrialRow], *,
+            languages_for: Callable[[TrialRow], Sequence[str] | None] | None = None,
+            follow_links: bool = True) -> Iterator[CheckOutcome]:
+        """One pass: each trial once, and each registry twin their secondary IDs name
+        (once, however many trials name it); then the consistency of every linked pair
+        the pass touched. Outcomes are yielded as they come, for progress display."""
+        checked: dict[int, TrialRow] = {}
+        queue = list(rows)
+        while queue:
+            row = self.store.get_trial(queue.pop(0).id)
+            if row.id in checked:
+                continue
+            checked[row.id] = row
+            yield from self.check(row, languages_for(row) if languages_for else None)
+            if follow_links:
+                queue += [other for other in self._follow(row) if other.id not in checked]
+        yield from self._consistency(checked)
+
+    def _follow(self, row: TrialRow) -> list[TrialRow]:
+        """The trial's twins in other registries: the links known, plus any secondary ID
+        of its latest versions that another registry recognises."""
+        refs: list[TrialRef] = []
+        for language in self.store.languages(row.id):
+            latest = self.store.latest_version(row.id, language)
+            for text in (latest.record.get("secondary_ids") or []) if latest else []:
+                for name, registry in self.registries.items():
+                    ref = registry.parse_input(text) if name != row.registry else None
+                    if ref is not None and ref not in refs:
+                        refs.append(ref)
+        with self.store.transaction():
+            for ref in refs:
+                self.store.link(row, self.store.add_linked(ref))
+        return self.store.linked(row.id)
+
+    def _consistency(self, checked: Mapping[int, TrialRow]) -> Iterator[CheckOutcome]:
+        """New and resolved disagreements of the linked pairs touched, as changes."""
+        pairs = sorted({tuple(sorted((trial, other.id)))
+                        for trial in checked for other in self.store.linked(trial)})
+        for first, second in pairs:
+            a, b = self.store.get_trial(first), self.store.get_trial(second)
+            records = [self.latest_record(a), self.latest_record(b)]
+            if records[0] is None or records[1] is None:
+                continue
+            current = compare_linked(records[0], records[1], self.consistency_rules)
+            with self.store.transaction():
+                opened, closed = self.store.sync_disagreements(first, second, current)
+            if not opened and not closed:
+                continue
+            changes = [Change(f"consistency.{row['field']}", json.loads(row["values"]), None,
+                              row["severity"]) for row in closed]
+            changes += [Change(f"consistency.{d.field}", None, d.values, d.severity)
+                        for d in opened]
+            changes.sort(key=lambda c: ("high", "medium", "low").index(c.severity))
+            yield CheckOutcome(f"{a.label} ↔ {b.label}", "consistency", None, "changed",
+                               changes=changes)
+
+    def latest_record(self, row: TrialRow) -> dict[str, Any] | None:
+        """The trial's latest record, in its registry's first configured language if
+        stored, else in any."""
+        languages = self.store.languages(row.id)
+        if not languages:
+            return None
+        preferred = [lang for lang in self.registries[row.registry].languages
+                     if lang in languages]
+        latest = self.store.latest_version(row.id, (preferred or languages)[0])
+        return latest.record if latest else None
 
     def check(self, row: TrialRow, languages: Sequence[str] | None = None) -> list[CheckOutcome]:
         """Check every configured language page of one trial."""

@@ -18,7 +18,8 @@ SEED_JA = CASSETTES / "umin-R000047329-v1" / "view-ja.html"
 @pytest.fixture
 def config(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[http]\nmin_interval = "0s"\nmax_retries = 0\n', encoding="utf-8")
+    path.write_text('[http]\nmin_interval = "0s"\nmax_retries = 0\n[jrct]\nfollow_links = false\n',
+                    encoding="utf-8")
     return path
 
 
@@ -158,7 +159,8 @@ def test_check_history_diff(httpx_mock, config):
 
     changes = json.loads(run("diff", "UMIN000041461", "--format", "json", config=config).output)
     assert changes[0] == {"field": "status", "old": "recruiting",
-                          "new": "active_not_recruiting", "severity": "high"}
+                          "new": "active_not_recruiting", "severity": "high",
+                          "registry": "umin", "trial_id": "UMIN000041461", "language": "en"}
     markdown = run("diff", "R000047329", "--format", "markdown", config=config).output
     assert "| high | `status` | recruiting | active_not_recruiting |" in markdown
     text = run("history", "UMIN000041461", config=config).output

@@ -80,6 +80,8 @@ max_retries = 1
 timeout = "5s"
 [umin]
 base_url = "{base_url}"
+[jrct]
+follow_links = false
 [[watch]]
 id = "UMIN000041461"
 """, encoding="utf-8")
@@ -106,7 +108,8 @@ def test_two_versions_then_no_change(registry, tmp_path):
     assert [v["version"] for v in history] == [1, 2]
     changes = json.loads(ctr_monitor(config, "diff", "R000047329", "--format", "json").stdout)
     assert {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
-            "severity": "high"} in changes
+            "severity": "high", "registry": "umin", "trial_id": "UMIN000041461",
+            "language": "en"} in changes
 
     paths = [path for path, _ in registry.requests]
     assert paths.count(PATHS[SEARCH_EN]) == 1  # the receipt number is looked up once

@@ -143,3 +143,10 @@ def test_empty_search_page_has_no_receipt_number():
                      "https://center6.umin.ac.jp/cgi-open-bin/ctr_e/index.cgi?sort=03&function=04"
                      "&ctrno=UMIN000000000")
     assert parse_search_page(text, "UMIN000000000") is None
+
+
+def test_control_characters_never_reach_the_output(seed_en):
+    hostile = seed_en.replace("Decompensated liver cirrhosis</p>",
+                              "Decompensated \x1b[31mliver\x07 cirrhosis\x9b</p>")
+    fields = parse_view_page(hostile).as_mapping()
+    assert fields["Condition"]["Condition"] == "Decompensated [31mliver cirrhosis"

@@ -59,7 +59,8 @@ class App:
     @cached_property
     def checker(self) -> Checker:
         return Checker(self.store, self.fetcher, self.registries,
-                       severity_rules=self.config.severity_rules)
+                       severity_rules=self.config.severity_rules,
+                       consistency_rules=self.config.consistency)
 
     def close(self) -> None:
         for close in reversed(self._closers):

@@ -114,23 +114,21 @@ def remove(ctx: click.Context, trial: str) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def list_trials(ctx: click.Context, fmt: str) -> None:
-    """Watched trials with their latest status and check health."""
+    """Watched trials (and their linked twins) with status, health and consistency."""
     app = _app(ctx)
-    rows = [(row, len(app.store.versions(row.id))) for row in app.store.trials()]
+    entries = []
+    for row in app.store.trials():
+        entries.append((row, None))
+        entries += [(linked, row) for linked in app.store.linked(row.id)]
     if fmt == "json":
-        click.echo(render.to_json([{
-            "registry": r.registry, "trial_id": r.trial_id, "receipt_number": r.receipt_number,
-            "title": r.title, "status": r.status, "date_last_modified": r.date_last_modified,
-            "versions": n, "last_checked_at": r.last_checked_at,
-            "last_success_at": r.last_success_at,
-            "consecutive_failures": r.consecutive_failures, "last_error": r.last_error,
-        } for r, n in rows]))
+        click.echo(render.to_json([render.trial_json(app.store, row, parent)
+                                   for row, parent in entries]))
         return
-    if not rows:
+    if not entries:
         click.echo("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
                    "or list it under [[watch]] in the config")
         return
-    render.trials_table(render.console(), rows)
+    render.trials_table(render.console(), app.store, entries)
 
 
 @cli.command()
@@ -138,14 +136,15 @@ def list_trials(ctx: click.Context, fmt: str) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def check(ctx: click.Context, ids: tuple[str, ...], fmt: str) -> None:
-    """Check watched trials once now (all of them, or the ones named)."""
+    """Check watched trials once now (all of them, or the ones named), with the
+    registry twins they link to."""
     app = _app(ctx)
     rows = [app.find(text) for text in ids] if ids else app.store.trials()
     if not rows:
         raise InputError("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
                          "or list it under [[watch]] in the config")
     outcomes: list[CheckOutcome] = []
-    show_progress = fmt == "text" and sys.stderr.isatty() and len(rows) > 1
+    show_progress = fmt == "text" and sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         console=Console(stderr=True), transient=True, disable=not show_progress)
 
@@ -157,19 +156,21 @@ def check(ctx: click.Context, ids: tuple[str, ...], fmt: str) -> None:
 
     with progress:
         task = progress.add_task("checking", total=len(rows))
-        for row in rows:
-            progress.update(task, description=f"checking {row.label}")
-            results = app.checker.check(row, app.languages_for(row))
-            outcomes += results
-            for outcome in results if fmt == "text" else ():
+        seen: set[str] = set()
+        for outcome in app.checker.run(rows, languages_for=app.languages_for,
+                                       follow_links=app.config.follow_links):
+            outcomes.append(outcome)
+            if outcome.trial not in seen and outcome.registry != "consistency":
+                seen.add(outcome.trial)
+                progress.update(task, total=max(len(rows), len(seen)), completed=len(seen),
+                                description=f"checked {outcome.trial}")
+            if fmt == "text":
                 emit(render.outcome_line(outcome))
                 if outcome.outcome == "changed":
                     emit(render.changes_text(outcome.changes, indent="    "))
-            progress.advance(task)
     if fmt == "json":
         click.echo(render.to_json([outcome.to_dict() for outcome in outcomes]))
-    failed = [o for o in outcomes if o.failed]
-    if failed:
+    if any(o.failed for o in outcomes):
         ctx.exit(1)
 
 
@@ -178,19 +179,20 @@ def check(ctx: click.Context, ids: tuple[str, ...], fmt: str) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.pass_context
 def history(ctx: click.Context, trial: str, fmt: str) -> None:
-    """Every stored version of a trial, with what changed in each."""
+    """Every stored version of a trial and its linked twins, with what changed."""
     app = _app(ctx)
     row = app.find(trial)
-    versions = app.store.versions(row.id)
-    changes = {v.id: app.store.changes(v.id) for v in versions}
+    rows = [row, *app.store.linked(row.id)]
     if fmt == "json":
-        click.echo(render.to_json(render.history_json(versions, changes)))
+        click.echo(render.to_json([item for each in rows
+                                   for item in render.history_json(app.store, each)]))
         return
-    if not versions:
+    if not app.store.versions(row.id):
         click.echo(f"{row.label}: no versions yet; run `ctr-monitor check {trial}`")
-        return
-    render.history_table(render.console(), f"{row.label} — {row.title or ''}", versions,
-                         changes)
+    for each in rows:
+        if app.store.versions(each.id):
+            registry = app.registries[each.registry]
+            render.history_table(render.console(), app.store, each, registry.title)
 
 
 @cli.command()
@@ -203,16 +205,42 @@ def history(ctx: click.Context, trial: str, fmt: str) -> None:
 @click.pass_context
 def diff(ctx: click.Context, trial: str, from_version: int | None, to_version: int | None,
          language: str | None, fmt: str) -> None:
-    """What changed between two versions (default: the last change)."""
+    """What changed between two versions (default: the last change), and the last change
+    of each linked twin, each labelled by registry."""
     app = _app(ctx)
     row = app.find(trial)
-    languages = app.store.languages(row.id)
-    if not languages:
+    if not app.store.languages(row.id):
         raise InputError(f"{row.label} has no stored versions yet: run "
                          f"`ctr-monitor check {trial}` first")
+    parts = [_diff_part(app, row, language, from_version, to_version)]
+    if from_version is None and to_version is None:
+        parts += [_diff_part(app, linked, None, None, None)
+                  for linked in app.store.linked(row.id) if app.store.languages(linked.id)]
+    if fmt == "json":
+        click.echo(render.to_json([
+            {**change.to_dict(), "registry": other.registry, "trial_id": other.label,
+             "language": lang} for other, lang, _, changes in parts for change in changes]))
+    elif fmt == "markdown":
+        click.echo("\n\n".join(render.changes_markdown(title, changes)
+                                for _, _, title, changes in parts))
+    else:
+        for other, _, title, changes in parts:
+            click.echo(title)
+            versions = len(app.store.versions(other.id))
+            if versions == 1 and from_version is None:
+                click.echo("  only one version so far: nothing to compare yet")
+            else:
+                click.echo(render.changes_text(changes))
+
+
+def _diff_part(app: App, row, language: str | None, from_version: int | None,
+               to_version: int | None):
+    """(trial, language, title, changes) of one trial's diff between two versions."""
+    languages = app.store.languages(row.id)
+    registry = app.registries[row.registry]
     if language is None:
-        configured = app.registries[row.registry].languages
-        language = next((lang for lang in configured if lang in languages), languages[0])
+        language = next((lang for lang in registry.languages if lang in languages),
+                        languages[0])
     elif language not in languages:
         raise InputError(f"{row.label} has no {language} versions; it has: "
                          + ", ".join(languages))
@@ -227,23 +255,39 @@ def diff(ctx: click.Context, trial: str, from_version: int | None, to_version: i
     older = app.store.version(row.id, language, from_number)
     newer = app.store.version(row.id, language, to_number)
     assert older is not None and newer is not None
-    registry = app.registries[row.registry]
     changes = [] if older.id == newer.id else diff_versions(
         older.record, newer.record,
         rules=[*app.config.severity_rules, *registry.severity_rules()],
         canonical_sources=registry.canonical_sources())
     title = (f"{row.label} ({registry.title}, {language}): version {from_number} → "
              f"{to_number}, seen {newer.seen_at[:16].replace('T', ' ')} UTC")
+    return row, language, title, changes
+
+
+@cli.command()
+@click.argument("trial", required=False)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def consistency(ctx: click.Context, trial: str | None, fmt: str) -> None:
+    """Where linked UMIN-CTR and jRCT records disagree (status, sample size, dates,
+    titles): for one trial, or every watched one."""
+    app = _app(ctx)
+    rows = [app.find(trial)] if trial else app.store.trials()
+    pairs = []
+    for row in rows:
+        for other in app.store.linked(row.id):
+            key = tuple(sorted((row.id, other.id)))
+            if key not in [p[0] for p in pairs]:
+                pairs.append((key, row, other))
+    report = [render.pair_json(app.store, row, other) for _, row, other in pairs]
     if fmt == "json":
-        click.echo(render.to_json([change.to_dict() for change in changes]))
-    elif fmt == "markdown":
-        click.echo(render.changes_markdown(title, changes))
-    else:
-        click.echo(title)
-        if latest.number == 1 and from_version is None:
-            click.echo("  only one version so far: nothing to compare yet")
-        else:
-            click.echo(render.changes_text(changes))
+        click.echo(render.to_json(report))
+        return
+    if not report:
+        click.echo("no linked records yet: a check follows the jRCT/UMIN IDs a trial lists "
+                   "under its secondary IDs ([jrct] follow_links)")
+        return
+    click.echo(render.consistency_text(report))
 
 
 @cli.command()

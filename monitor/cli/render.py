@@ -18,7 +18,7 @@ from rich.text import Text
 from monitor.diff.changes import Change
 from monitor.normalize.record import CANONICAL_FIELDS
 from monitor.pipeline import CheckOutcome
-from monitor.store.db import TrialRow, VersionRow
+from monitor.store.db import Store, TrialRow
 
 _INLINE_LIMIT = 70
 
@@ -55,6 +55,8 @@ def outcome_line(outcome: CheckOutcome) -> str:
     where = f"{outcome.trial} [{outcome.language}]" if outcome.language else outcome.trial
     if outcome.outcome == "failed":
         return f"{where}  failed: {outcome.error}"
+    if outcome.registry == "consistency":
+        return f"{where}  CONSISTENCY: {_severity_counts(outcome.changes)}"
     record = outcome.record or {}
     summary = (f"{record.get('status', '?')}, last modified "
                f"{record.get('date_last_modified') or '?'}")
@@ -122,48 +124,104 @@ def console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 
 
-def trials_table(console: Console, rows: Iterable[tuple[TrialRow, int]]) -> None:
+def trial_json(store: Store, row: TrialRow, parent: TrialRow | None) -> dict[str, Any]:
+    return {
+        "registry": row.registry, "trial_id": row.trial_id,
+        "receipt_number": row.receipt_number, "title": row.title, "status": row.status,
+        "date_last_modified": row.date_last_modified, "watched": row.watched,
+        "linked_from": parent.label if parent else None,
+        "versions": len(store.versions(row.id)), "last_checked_at": row.last_checked_at,
+        "last_success_at": row.last_success_at,
+        "consecutive_failures": row.consecutive_failures, "last_error": row.last_error,
+        "disagreements": [
+            {"with": other.label, **_disagreement(d)}
+            for other in store.linked(row.id)
+            for d in store.open_disagreements(row.id, other.id).values()],
+    }
+
+
+def _disagreement(row: dict[str, Any]) -> dict[str, Any]:
+    return {"field": row["field"], "values": json.loads(row["values"]),
+            "severity": row["severity"], "note": row["note"], "since": row["opened_at"]}
+
+
+def trials_table(console: Console, store: Store,
+                 entries: Iterable[tuple[TrialRow, TrialRow | None]]) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("trial", "receipt", "status", "last modified", "versions", "last check"):
+    for column in ("trial", "registry", "status", "last modified", "versions", "last check"):
         table.add_column(column, no_wrap=True)
     table.add_column("health")
-    for row, versions in rows:
+    table.add_column("consistency")
+    for row, parent in entries:
         health = ("ok" if not row.consecutive_failures
                   else f"{row.consecutive_failures} failures: {row.last_error or ''}")
+        flags = [d for other in store.linked(row.id)
+                 for d in store.open_disagreements(row.id, other.id).values()]
+        agree = ("—" if not store.linked(row.id) else
+                 "agree" if not flags else ", ".join(f"{d['field']} differs" for d in flags))
+        name = row.trial_id or row.receipt_number or row.label
         table.add_row(*(Text(str(cell)) for cell in (
-            row.trial_id or "(not yet fetched)", row.receipt_number or "—", row.status or "—",
-            row.date_last_modified or "—", versions, _short_time(row.last_checked_at),
-            health)))
+            f"  ↳ {name}" if parent else name, row.registry, row.status or "—",
+            row.date_last_modified or "—", len(store.versions(row.id)),
+            _short_time(row.last_checked_at), health, agree)))
     console.print(table)
 
 
-def history_table(console: Console, title: str, versions: Sequence[VersionRow],
-                  changes: dict[int, list[Change]]) -> None:
-    console.print(Text(title))
+def history_table(console: Console, store: Store, row: TrialRow, registry_title: str) -> None:
+    versions = store.versions(row.id)
+    console.print(Text(f"{row.label} ({registry_title}) — {row.title or ''}"))
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("version", "lang", "seen", "status", "last modified", "sample size"):
         table.add_column(column, no_wrap=True)
     table.add_column("changes")
     for version in versions:
-        found = changes.get(version.id, [])
+        found = store.changes(version.id)
         summary = "first version" if version.number == 1 else _severity_counts(found)
         record = version.record
+        size = record.get("target_sample_size")
         table.add_row(*(Text(str(cell)) for cell in (
             version.number, version.language, _short_time(version.seen_at),
             record.get("status"), record.get("date_last_modified") or "—",
-            record.get("target_sample_size") if record.get("target_sample_size") is not None
-            else "—", summary)))
+            "—" if size is None else size, summary)))
     console.print(table)
 
 
-def history_json(versions: Sequence[VersionRow], changes: dict[int, list[Change]]) -> list:
+def history_json(store: Store, row: TrialRow) -> list[dict[str, Any]]:
     return [{
-        "version": v.number, "language": v.language, "seen_at": v.seen_at,
-        "content_hash": v.content_hash, "status": v.record.get("status"),
+        "registry": row.registry, "trial_id": row.label, "version": v.number,
+        "language": v.language, "seen_at": v.seen_at, "content_hash": v.content_hash,
+        "status": v.record.get("status"),
         "date_last_modified": v.record.get("date_last_modified"),
         "target_sample_size": v.record.get("target_sample_size"),
-        "changes": [c.to_dict() for c in changes.get(v.id, [])],
-    } for v in versions]
+        "changes": [c.to_dict() for c in store.changes(v.id)],
+    } for v in store.versions(row.id)]
+
+
+def pair_json(store: Store, a: TrialRow, b: TrialRow) -> dict[str, Any]:
+    found = store.open_disagreements(a.id, b.id)
+    return {
+        "trials": {a.registry: a.label, b.registry: b.label},
+        "agree": not found and bool(store.versions(a.id)) and bool(store.versions(b.id)),
+        "compared": bool(store.versions(a.id)) and bool(store.versions(b.id)),
+        "disagreements": [_disagreement(d) for d in found.values()],
+    }
+
+
+def consistency_text(report: Sequence[dict[str, Any]]) -> str:
+    lines = []
+    for pair in report:
+        names = " ↔ ".join(f"{trial} ({registry})" for registry, trial in pair["trials"].items())
+        if not pair["compared"]:
+            lines.append(f"{names}: not compared yet (one side has no version)")
+        elif pair["agree"]:
+            lines.append(f"{names}: agree on status, sample size, last-modified and titles")
+        else:
+            lines.append(f"{names}: {len(pair['disagreements'])} disagreement(s)")
+            for d in pair["disagreements"]:
+                values = ", ".join(f"{k} {_plain(v)}" for k, v in d["values"].items())
+                lines.append(f"  {d['severity'].upper():<6}  {d['field']}: {values}"
+                             f" — {d['note']} (since {d['since'][:10]})")
+    return "\n".join(lines)
 
 
 def _short_time(value: str | None) -> str:

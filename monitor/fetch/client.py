@@ -238,7 +238,7 @@ class Fetcher:
                 # The pacer already holds the host back that long (and the next attempt
                 # gives up at once if that is beyond max_wait): no double wait.
                 return 0.0
-        backoff = wait_exponential_jitter(initial=self.settings.backoff,
+        backoff = wait_exponential_jitter(multiplier=self.settings.backoff,
                                           max=self.settings.max_wait,
                                           jitter=self.settings.backoff)
         return backoff(state)

@@ -18,7 +18,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 BREAK = "\ue000"  # private-use character standing for <br> until text is cleaned
 _BR = re.compile(r"<br\s*/?\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"[^\S\n]+")  # whitespace other than newline
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
+# Zero-width characters, and control characters (a registry's text must never drive the
+# terminal it is printed on): dropped. Tabs and line breaks are whitespace.
+_INVISIBLE = dict.fromkeys(
+    [*map(ord, "\u200b\u200c\u200d\ufeff"), *range(0x00, 0x09), 0x0B, 0x0C,
+     *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)]
+)
 
 FieldValue = str | list | dict
 
@@ -32,6 +37,11 @@ class RawField:
     value: FieldValue
     label_en: str = ""
     label_ja: str = ""
+    key: str = ""  # the key in the record's fields, where the label alone is not it
+
+    @property
+    def field_key(self) -> str:
+        return self.key or self.label_en or self.label
 
 
 @dataclass
@@ -60,7 +70,7 @@ class ParsedPage:
         repeated: set[tuple[str, str]] = set()
         for raw in self.fields:
             section = sections.setdefault(raw.section, {})
-            key = raw.label_en or raw.label
+            key = raw.field_key
             if key not in section:
                 section[key] = raw.value
             elif (raw.section, key) in repeated:
@@ -83,7 +93,7 @@ def clean_text(text: str) -> str:
     one; every line is stripped. The result is what gets stored and compared.
     """
     text = text.translate(_INVISIBLE).replace("\u3000", " ").replace("\xa0", " ")
-    text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " "))
+    text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     lines = [line.strip() for line in text.split(BREAK)]
     out: list[str] = []
     for line in lines:

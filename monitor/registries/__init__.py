@@ -10,10 +10,12 @@ from typing import Any
 
 from monitor.errors import InputError
 from monitor.registries.base import FetchText, Registry, TrialRef
+from monitor.registries.jrct import JrctRegistry
 from monitor.registries.umin import UminRegistry
 
 REGISTRY_TYPES: dict[str, type] = {
     "umin": UminRegistry,
+    "jrct": JrctRegistry,
 }
 
 
@@ -32,7 +34,8 @@ def parse_trial_input(text: str, registries: Mapping[str, Registry]) -> TrialRef
         ref = registry.parse_input(cleaned)
         if ref is not None:
             return ref
-    forms = "UMIN000041461, R000047329, or a UMIN-CTR view-page URL"
+    forms = ("UMIN000041461, R000047329, jRCT2063200014, jRCTs051180190, or a UMIN-CTR or "
+             "jRCT page URL")
     raise InputError(f"{text!r} is not a trial ID this monitor knows: use {forms}")
 
 

@@ -141,12 +141,27 @@ class Store:
                 foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")],
                 if_not_exists=True,
             )
+            db["links"].create(
+                {"id": int, "trial": int, "linked_trial": int, "found_at": str},
+                pk="id", not_null={"trial", "linked_trial", "found_at"},
+                foreign_keys=[("trial", "trials", "id"), ("linked_trial", "trials", "id")],
+                if_not_exists=True,
+            )
+            db["disagreements"].create(
+                {"id": int, "trial": int, "other_trial": int, "field": str, "values": str,
+                 "severity": str, "note": str, "opened_at": str, "closed_at": str},
+                pk="id", not_null={"trial", "other_trial", "field", "severity", "opened_at"},
+                foreign_keys=[("trial", "trials", "id"), ("other_trial", "trials", "id")],
+                if_not_exists=True,
+            )
             for table, columns, unique in (
                 ("trials", ["registry", "trial_id"], True),
                 ("trials", ["registry", "receipt_number"], True),
                 ("versions", ["trial", "language", "number"], True),
                 ("changes", ["version"], False),
                 ("fetches", ["trial", "started_at"], False),
+                ("links", ["trial", "linked_trial"], True),
+                ("disagreements", ["trial", "other_trial", "closed_at"], False),
             ):
                 db[table].create_index(columns, unique=unique, if_not_exists=True)
             db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
@@ -216,6 +231,59 @@ class Store:
                 self.db["trials"].delete(duplicate["id"])
         self.db["trials"].update(row.id, updates)
         return self.get_trial(row.id)
+
+    def add_linked(self, ref: TrialRef) -> TrialRow:
+        """A trial reached through another's secondary IDs: stored, not watched."""
+        row = self.find_trial(ref)
+        if row is not None:
+            return row
+        pk = self.db["trials"].insert({
+            "registry": ref.registry, "trial_id": ref.trial_id,
+            "receipt_number": ref.receipt_number, "watched": 0, "watch_source": "link",
+            "added_input": ref.label, "added_at": utc_now(), "consecutive_failures": 0,
+        }).last_pk
+        return self.get_trial(pk)
+
+    # --- links and disagreements --------------------------------------------------------
+
+    def link(self, a: TrialRow, b: TrialRow) -> None:
+        """Record that ``a`` and ``b`` are one trial in two registries (both ways)."""
+        now = utc_now()
+        for one, other in ((a, b), (b, a)):
+            self.db.execute(
+                "insert or ignore into links (trial, linked_trial, found_at) values (?, ?, ?)",
+                [one.id, other.id, now])
+
+    def linked(self, trial: int) -> list[TrialRow]:
+        return [_trial(r) for r in self.db.query(
+            "select trials.* from links join trials on trials.id = links.linked_trial "
+            "where links.trial = ? order by trials.id", [trial])]
+
+    def open_disagreements(self, a: int, b: int) -> dict[str, dict[str, Any]]:
+        first, second = sorted((a, b))
+        return {r["field"]: r for r in self.db.query(
+            "select * from disagreements where trial = ? and other_trial = ? "
+            "and closed_at is null", [first, second])}
+
+    def sync_disagreements(self, a: int, b: int, current: list) -> tuple[list, list]:
+        """Open the disagreements newly found, close those gone; return both lists (the
+        still-open ones are not news). Call inside a transaction."""
+        first, second = sorted((a, b))
+        existing = self.open_disagreements(first, second)
+        now = utc_now()
+        opened = [d for d in current if d.field not in existing
+                  or json.loads(existing[d.field]["values"]) != d.values]
+        names = {d.field for d in current}
+        closed = [row for field, row in existing.items()
+                  if field not in names or any(d.field == field for d in opened)]
+        for row in closed:
+            self.db["disagreements"].update(row["id"], {"closed_at": now})
+        for d in opened:
+            self.db["disagreements"].insert({
+                "trial": first, "other_trial": second, "field": d.field,
+                "values": _json(d.values), "severity": d.severity, "note": d.note,
+                "opened_at": now})
+        return opened, closed
 
     # --- versions -----------------------------------------------------------------------
 

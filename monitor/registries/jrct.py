@@ -1,0 +1,409 @@
+"""jRCT (Japan Registry of Clinical Trials): IDs, URLs, detail-page layout, labels, statuses.
+
+A detail page (``/latest-detail/<id>`` in Japanese, ``/en-latest-detail/<id>`` in
+English) has a header table (``div.jr-caption`` on current pages, ``div.caption`` on
+older ones) of ``<th><label>…</label></th><td>…</td>`` rows, then sections: ``<h2>``
+headings (numbered, ``２　研究の目的及び内容``), ``<h3>`` sub-headings, and tables whose
+rows are 1–4 ``<th>`` (leading ones are group labels with rowspan, the last is the field
+label, bilingual as ``日本語 / English``) and 1 or 2 ``<td>`` (Japanese, then English).
+At the bottom, ``変更履歴`` lists past publications. Labels are matched by their text with
+whitespace removed, never by position: the layout is known only from scrapers and one
+saved page, and differs between years.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+from selectolax.lexbor import LexborNode
+
+from monitor.errors import ParseError
+from monitor.normalize.record import TrialRecord
+from monitor.normalize.values import english, parse_date, parse_int
+from monitor.parse.html import ParsedPage, RawField, clean_text, load_html, node_text
+from monitor.registries.base import FetchText, TrialRef
+
+NAME = "jrct"
+TITLE = "jRCT"
+DEFAULT_BASE_URL = "https://jrct.niph.go.jp"
+PUBLIC_HOSTS = ("jrct.niph.go.jp", "jrct.mhlw.go.jp")
+LANGUAGES = ("ja", "en")
+_PATH = {"ja": "latest-detail", "en": "en-latest-detail"}
+
+# jRCT + 10 digits (治験: jRCT2…, jRCT1…), or jRCTs/jRCTb/… + 9 digits.
+TRIAL_ID = re.compile(r"jRCT(?:\d{10}|[a-z]\d{9})(?!\d)")
+_INPUT_ID = re.compile(r"jrct(?:\d{10}|[a-z]\d{9})", re.IGNORECASE)
+OTHER_IDS = re.compile(r"UMIN\d{9}|NCT\d{8}|JapicCTI-\d{6}|jRCT(?:\d{10}|[a-z]\d{9})|"
+                       r"JMA-IIA\d{5}|ISRCTN\d{8}", re.IGNORECASE)
+
+HISTORY_HEADINGS = ("変更履歴", "revisionhistory", "changehistory", "history")
+HISTORY_SECTION = "History"
+
+# Canonical field → the labels (whitespace removed, case-folded) that may hold it.
+LABELS: dict[str, tuple[str, ...]] = {
+    "trial_id": ("jrct番号", "臨床研究実施計画番号", "jrctid", "jrctno.", "trialid"),
+    "title_scientific": ("研究名称", "試験の名称", "scientifictitle", "scientifictitle（acronym）",
+                         "scientifictitle(acronym)"),
+    "title_public": ("平易な研究名称", "publictitle", "publictitle（acronym）",
+                     "publictitle(acronym)"),
+    "status": ("進捗状況", "研究の進捗状況", "被験者募集状況", "recruitmentstatus"),
+    "date_registered": ("初回公表日", "dateofregistration", "dateoffirstpublication",
+                        "firstpublicationdate"),
+    "date_last_modified": ("最終公表日", "lastmodifiedon", "dateoflastpublication",
+                           "lastpublicationdate", "lastupdate"),
+    "target_sample_size": ("実施予定被験者数", "目標症例数", "予定症例数", "targetsamplesize",
+                           "samplesize"),
+    "date_start": ("実施期間（開始日）", "研究実施期間（開始日）", "研究開始日",
+                   "dateoffirstenrollment", "studyperiod（start）", "studystartdate"),
+    "date_completion": ("実施期間（終了日）", "研究実施期間（終了日）", "研究終了予定日",
+                        "studyperiod（end）", "studyenddate"),
+    "conditions": ("対象疾患名", "healthcondition(s)orproblem(s)studied", "condition",
+                   "conditions"),
+    "secondary_ids": ("他の臨床研究登録機関発行の研究番号", "secondaryid(s)", "secondaryids",
+                      "otherregistrationid"),
+}
+
+_LABEL_KEYS: dict[str, frozenset[str]] = {}  # filled below, once label_key exists
+
+STATUS_JA = {
+    "募集前": "not_yet_recruiting",
+    "募集中断": "suspended",
+    "募集中": "recruiting",
+    "募集終了": "active_not_recruiting",
+    "研究終了": "completed",
+    "試験終了": "completed",
+    "中止": "terminated",
+}
+STATUS_EN = {
+    "pending": "not_yet_recruiting",
+    "not yet recruiting": "not_yet_recruiting",
+    "recruiting": "recruiting",
+    "suspended": "suspended",
+    "not recruiting": "active_not_recruiting",
+    "no longer recruiting": "active_not_recruiting",
+    "complete": "completed",
+    "completed": "completed",
+    "terminated": "terminated",
+}
+
+
+def label_key(text: str) -> str:
+    """A label as matched: NFKC-normalized, case-folded, with every space removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+_LABEL_KEYS.update({name: frozenset(label_key(k) for k in keys) for name, keys in LABELS.items()})
+
+
+def map_status(raw: str | None) -> str:
+    """Canonical status from jRCT's words; the Japanese value decides where both exist."""
+    if not raw:
+        return "unknown"
+    text = unicodedata.normalize("NFKC", raw).strip()
+    for word in sorted(STATUS_JA, key=len, reverse=True):
+        if text.startswith(word):
+            return STATUS_JA[word]
+    lowered = text.lower()
+    for word in sorted(STATUS_EN, key=len, reverse=True):
+        if lowered.startswith(word):
+            return STATUS_EN[word]
+    return "unknown"
+
+
+class JrctRegistry:
+    """jRCT, configured by the ``[jrct]`` section of the config."""
+
+    name = NAME
+    title = TITLE
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL,
+                 languages: list[str] | tuple[str, ...] = ("ja",)) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.languages = tuple(languages)
+        self._hosts = {*PUBLIC_HOSTS, urlsplit(self.base_url).netloc.lower()}
+
+    def parse_input(self, text: str) -> TrialRef | None:
+        text = text.strip()
+        if _INPUT_ID.fullmatch(text):
+            return TrialRef(NAME, trial_id=_canonical_id(text))
+        if "://" not in text:
+            return None
+        url = urlsplit(text)
+        if url.netloc.lower() not in self._hosts:
+            return None
+        parts = [unquote(p) for p in url.path.split("/") if p]
+        if len(parts) == 2 and parts[0] in _PATH.values() and _INPUT_ID.fullmatch(parts[1]):
+            language = "en" if parts[0].startswith("en-") else "ja"
+            return TrialRef(NAME, trial_id=_canonical_id(parts[1]), language=language)
+        return None
+
+    def resolve(self, ref: TrialRef, fetch: FetchText) -> TrialRef:
+        return ref  # the jRCT ID is the page key: nothing to look up
+
+    def page_url(self, ref: TrialRef, language: str) -> str:
+        return f"{self.base_url}/{_PATH[language]}/{ref.trial_id}"
+
+    def parse_page(self, text: str, language: str | None = None) -> ParsedPage:
+        return parse_detail_page(text, language)
+
+    def normalize(self, page: ParsedPage, url: str) -> TrialRecord:
+        return normalize_detail_page(page, url)
+
+    def canonical_sources(self) -> dict[str, str]:
+        return {}  # raw jRCT labels vary by year and trial type: report raw changes too
+
+    def severity_rules(self) -> list[tuple[str, str]]:
+        return [
+            ("fields.*.*主たる評価項目*", "high"),
+            ("fields.*.*Primary Outcome*", "high"),
+            ("fields.*.*評価項目*", "medium"),
+            ("fields.*.*Outcome*", "medium"),
+            ("fields.*.*基準*", "medium"),  # 選択基準, 除外基準
+            ("fields.*.*criteria*", "medium"),
+            ("fields.*.*実施期間*", "high"),
+            ("fields.History.*", "low"),
+        ]
+
+
+def _canonical_id(text: str) -> str:
+    return "jRCT" + text[4:].lower()
+
+
+# --- parsing ------------------------------------------------------------------------
+
+
+def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
+    """Raw fields of a jRCT detail page (either language), in page order.
+
+    ParseError when the header table is missing or none of the labels every detail page
+    has is found: an error page, a maintenance page, or a layout that has changed.
+    """
+    tree = load_html(text)
+    header = (tree.css_first("div.jr-caption table") or tree.css_first("div.caption table"))
+    if header is None:
+        raise ParseError("not a jRCT detail page: its header table (div.jr-caption or "
+                         "div.caption) is missing (an error or maintenance page, or the "
+                         "registry changed its layout)")
+    summary = {label: value for label, value in _header_rows(header)}
+    fields: list[RawField] = []
+    section, subsection = "", ""
+    history: tuple[int, str | None] | None = None
+    root = tree.body if tree.body is not None else tree.root
+    for node in root.traverse():
+        if node.tag == "h2":
+            section, subsection = _heading(node), ""
+        elif node.tag == "h3":
+            subsection = _heading(node)
+        elif node.tag == "table" and node.mem_id != header.mem_id and not _inside_table(node):
+            if label_key(section) in HISTORY_HEADINGS:
+                history = _history(node)
+                continue
+            where = f"{section} / {subsection}" if subsection else section
+            fields += _table_fields(node, where or "(no section)")
+    if history is not None:
+        count, latest = history
+        fields += [RawField(HISTORY_SECTION, "count", str(count), "count", key="count"),
+                   RawField(HISTORY_SECTION, "latest", latest or "", "latest", key="latest")]
+    lang = language or _guess_language(tree, summary)
+    page = ParsedPage(NAME, lang, summary, fields)
+    known = {key for keys in _LABEL_KEYS.values() for key in keys}
+    found = {label_key(k) for k in summary} | {label_key(f.label_ja or f.label_en)
+                                               for f in fields} | {
+        label_key(f.label_en) for f in fields if f.label_en}
+    if not found & known:
+        raise ParseError("jRCT detail page has none of the expected labels (研究名称, "
+                         "進捗状況, 初回公表日…): the registry changed its layout")
+    if not fields:
+        raise ParseError("jRCT detail page has a header but no sections: the page was cut "
+                         "short or the registry changed its layout")
+    return page
+
+
+def _header_rows(table: LexborNode) -> list[tuple[str, str]]:
+    rows = []
+    for row in table.css("tr"):
+        label_cell, value_cell = row.css_first("th"), row.css_first("td")
+        if label_cell is not None and value_cell is not None:
+            rows.append((node_text(label_cell).replace("\n", " "), node_text(value_cell)))
+    return rows
+
+
+def _heading(node: LexborNode) -> str:
+    """Heading text without its numbering (``２　``, ``（１）``)."""
+    text = clean_text(node.text(deep=True, strip=False)).replace("\n", " ")
+    text = unicodedata.normalize("NFKC", text).strip()
+    return re.sub(r"^(?:\(?\d+\)?[\s.、]*)+", "", text).strip()
+
+
+def _inside_table(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == "table":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _split_label(cell: LexborNode) -> tuple[str, str]:
+    """(Japanese, English) halves of a label cell, in any of its three spellings."""
+    labels = [node_text(label).replace("\n", " ") for label in cell.css("label")]
+    labels = [label for label in labels if label]
+    if len(labels) >= 2:
+        return labels[0], labels[1]
+    raw = clean_text(cell.text(deep=True, strip=False))
+    for separator in ("/", "\n"):
+        head, sep, tail = raw.partition(separator)
+        if sep and head.strip() and tail.strip() and _is_japanese(head) \
+                and not _is_japanese(tail):
+            return head.strip().replace("\n", " "), tail.strip().replace("\n", " ")
+    raw = raw.replace("\n", " ").strip()
+    return (raw, "") if _is_japanese(raw) else ("", raw)
+
+
+def _is_japanese(text: str) -> bool:
+    return bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text))
+
+
+def _table_fields(table: LexborNode, section: str) -> list[RawField]:
+    """Rows of a section table, with group labels carried down their rowspan."""
+    fields: list[RawField] = []
+    groups: list[list] = []  # [label, rows remaining]
+    for row in table.css("tr"):
+        heads, cells = row.css("th"), row.css("td")
+        new_groups = [[_group_label(th), _rowspan(th)] for th in heads[:-1]]
+        groups = [g for g in groups if g[1] > 0] + new_groups
+        if heads and cells:
+            label_ja, label_en = _split_label(heads[-1])
+            path = [g[0] for g in groups if g[0]]
+            label = node_text(heads[-1]).replace("\n", " ")
+            values = [node_text(cell) for cell in cells]
+            value: str | dict[str, str] = (
+                {"ja": values[0], "en": values[1]} if len(values) >= 2 else values[0])
+            key = " > ".join([*path, label_ja or label_en])
+            fields.append(RawField(section, label, value, label_en, label_ja, key))
+        for group in groups:
+            group[1] -= 1
+    return fields
+
+
+def _group_label(cell: LexborNode) -> str:
+    ja, en = _split_label(cell)
+    return ja or en
+
+
+def _rowspan(cell: LexborNode) -> int:
+    try:
+        return max(1, int(cell.attributes.get("rowspan") or 1))
+    except ValueError:
+        return 1
+
+
+def _history(table: LexborNode) -> tuple[int, str | None]:
+    """Rows of the revision-history table and the newest publication date in it."""
+    count, dates = 0, []
+    for row in table.css("tr"):
+        cells = [node_text(cell) for cell in row.css("td")]
+        if not cells:
+            continue
+        count += 1
+        dates += [d for d in (parse_date(cell) for cell in cells) if d]
+    return count, max(dates) if dates else None
+
+
+def _guess_language(tree, summary: dict[str, str]) -> str:
+    html = tree.css_first("html")
+    lang = (html.attributes.get("lang") or "").lower() if html is not None else ""
+    if lang.startswith(("ja", "en")):
+        return lang[:2]
+    return "ja" if any(_is_japanese(label) for label in summary) else "en"
+
+
+# --- normalizing --------------------------------------------------------------------
+
+
+def normalize_detail_page(page: ParsedPage, url: str) -> TrialRecord:
+    """The canonical record of a parsed detail page.
+
+    Values come from the header first, then from the section rows; titles and
+    conditions take the English side where the page gives both, like UMIN's record, so
+    that a UMIN record and its jRCT twin can be compared.
+    """
+    header = {label_key(label): value for label, value in page.summary.items()}
+    raw_rows: list[tuple[str, object]] = []
+    for raw in page.fields:
+        for label in (raw.label_ja, raw.label_en):
+            if label:
+                raw_rows.append((label_key(label), raw.value))
+
+    def values(name: str) -> list[object]:
+        keys = _LABEL_KEYS[name]
+        found = [v for k, v in header.items() if k in keys]
+        found += [v for k, v in raw_rows if k in keys]
+        if name == "status":  # "a label ending in 進捗状況"
+            found += [v for k, v in [*header.items(), *raw_rows] if k.endswith("進捗状況")]
+        return found
+
+    def first(name: str, *, prefer_english: bool = False) -> str:
+        found = values(name)
+        if prefer_english:  # a bilingual row's English side beats a Japanese-only header
+            for value in found:
+                if isinstance(value, dict) and value.get("en"):
+                    return value["en"]
+        for value in found:
+            if isinstance(value, dict):
+                value = value.get("ja") or value.get("en")
+            if value:
+                return str(value)
+        return ""
+
+    trial_id = _find_trial_id(page, url)
+    if not trial_id:
+        raise ParseError("jRCT detail page shows no jRCT ID (jRCT + 10 digits, or jRCTs… + 9)")
+    status_raw = first("status") or None
+    registered = parse_date(first("date_registered"))
+    secondary: list[str] = []
+    for value in values("secondary_ids"):
+        text = " ".join(value.values()) if isinstance(value, dict) else str(value)
+        for match in OTHER_IDS.finditer(text):
+            found = match.group()
+            found = found.upper() if found.upper().startswith(("UMIN", "NCT")) else found
+            if found != trial_id and found not in secondary:
+                secondary.append(found)
+    conditions = [line for line in english(first("conditions", prefer_english=True))
+                  .split("\n") if line]
+    return TrialRecord(
+        registry=NAME,
+        trial_id=trial_id,
+        language=page.language,
+        url=url,
+        title_public=first("title_public", prefer_english=True) or None,
+        title_scientific=first("title_scientific", prefer_english=True) or None,
+        status=map_status(status_raw),
+        status_raw=status_raw,
+        date_registered=registered,
+        # a record never revised has no last-publication date: its first one stands
+        date_last_modified=parse_date(first("date_last_modified")) or registered,
+        date_start=parse_date(first("date_start")),
+        date_completion=parse_date(first("date_completion")),
+        target_sample_size=parse_int(first("target_sample_size")),
+        secondary_ids=secondary,
+        conditions=conditions,
+        fields={"Header": dict(page.summary), **page.as_mapping()},
+    )
+
+
+def _find_trial_id(page: ParsedPage, url: str) -> str | None:
+    texts = [page.summary.get(label, "") for label in page.summary
+             if label_key(label) in _LABEL_KEYS["trial_id"]]
+    texts += [str(english(raw.value)) for raw in page.fields
+              if label_key(raw.label_ja or raw.label_en) in _LABEL_KEYS["trial_id"]]
+    texts += list(page.summary.values())
+    for text in texts:
+        if match := TRIAL_ID.search(text):
+            return match.group()
+    if match := TRIAL_ID.search(url):
+        return match.group()
+    return None
+
