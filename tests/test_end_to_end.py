@@ -14,7 +14,9 @@ from conftest import CASSETTES, SEARCH_EN, VIEW_EN
 
 from monitor.fetch import load_cassette
 
-PATHS = {url: url.split("center6.umin.ac.jp", 1)[1] for url in (SEARCH_EN, VIEW_EN)}
+JRCT_JA = "https://jrct.niph.go.jp/latest-detail/jRCT2063200014"
+JRCT_EN = "https://jrct.niph.go.jp/en-latest-detail/jRCT2063200014"
+PATHS = {url: "/" + url.split("/", 3)[3] for url in (SEARCH_EN, VIEW_EN, JRCT_JA, JRCT_EN)}
 
 
 class Registry(ThreadingHTTPServer):
@@ -68,7 +70,7 @@ def ctr_monitor(config, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-def write_config(tmp_path, base_url: str):
+def write_config(tmp_path, base_url: str, follow_links: bool = False):
     path = tmp_path / "config.toml"
     path.write_text(f"""
 [storage]
@@ -81,7 +83,9 @@ timeout = "5s"
 [umin]
 base_url = "{base_url}"
 [jrct]
-follow_links = false
+base_url = "{base_url}"
+languages = ["ja", "en"]
+follow_links = {"true" if follow_links else "false"}
 [[watch]]
 id = "UMIN000041461"
 """, encoding="utf-8")
@@ -127,3 +131,30 @@ def test_unreachable_registry_is_one_line_and_non_zero(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert f"cannot reach 127.0.0.1:{port}" in result.stdout
+
+
+def test_jrct_twin_followed_once_per_check(registry, tmp_path):
+    config = write_config(tmp_path, registry.base_url, follow_links=True)
+    registry.load("umin-R000047329-v1")
+    registry.load("jrct-jRCT2063200014-v1")
+    first = ctr_monitor(config, "check")
+    assert first.returncode == 0, first.stderr
+    assert "jRCT2063200014 [ja]  first version stored (recruiting" in first.stdout
+    assert "jRCT2063200014 [en]  first version stored (recruiting" in first.stdout
+
+    registry.load("jrct-jRCT2063200014-v2")  # jRCT says 募集終了; UMIN still recruiting
+    second = ctr_monitor(config, "check")
+    assert second.returncode == 0, second.stderr
+    assert "UMIN000041461 ↔ jRCT2063200014  CONSISTENCY" in second.stdout
+
+    paths = [path for path, _ in registry.requests]
+    assert paths.count(PATHS[JRCT_JA]) == 2 and paths.count(PATHS[JRCT_EN]) == 2
+    assert paths.count(PATHS[VIEW_EN]) == 2
+
+    changes = json.loads(ctr_monitor(config, "diff", "UMIN000041461", "--format",
+                                     "json").stdout)
+    assert {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
+            "severity": "high", "registry": "jrct", "trial_id": "jRCT2063200014",
+            "language": "ja"} in changes
+    report = json.loads(ctr_monitor(config, "consistency", "--format", "json").stdout)
+    assert report[0]["disagreements"][0]["field"] == "status"
