@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from monitor.diff.changes import Change, diff_versions
 from monitor.diff.consistency import ConsistencyRules, compare_linked
@@ -24,7 +24,7 @@ from monitor.errors import (
     ParseError,
     WrongPageError,
 )
-from monitor.fetch.client import Fetcher
+from monitor.fetch.client import Fetcher, Page
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import content_hash
 from monitor.registries.base import Registry, TrialRef
@@ -70,12 +70,14 @@ class Checker:
 
     def __init__(self, store: Store, fetcher: Fetcher, registries: Mapping[str, Registry], *,
                  severity_rules: Sequence[tuple[str, str]] = (),
-                 consistency_rules: ConsistencyRules | None = None) -> None:
+                 consistency_rules: ConsistencyRules | None = None,
+                 sink: CheckSink | None = None) -> None:
         self.store = store
         self.fetcher = fetcher
         self.registries = registries
         self.severity_rules = list(severity_rules)
         self.consistency_rules = consistency_rules or ConsistencyRules()
+        self.sink = sink
 
     def run(self, rows: Iterable[TrialRow], *,
             languages_for: Callable[[TrialRow], Sequence[str] | None] | None = None,
@@ -123,15 +125,18 @@ class Checker:
             current = compare_linked(records[0], records[1], self.consistency_rules)
             with self.store.transaction():
                 opened, closed = self.store.sync_disagreements(first, second, current)
-            if not opened and not closed:
-                continue
-            changes = [Change(f"consistency.{row['field']}", json.loads(row["values"]), None,
-                              row["severity"]) for row in closed]
-            changes += [Change(f"consistency.{d.field}", None, d.values, d.severity)
-                        for d in opened]
-            changes.sort(key=lambda c: ("high", "medium", "low").index(c.severity))
-            yield CheckOutcome(f"{a.label} ↔ {b.label}", "consistency", None, "changed",
-                               changes=changes)
+                if not opened and not closed:
+                    continue
+                changes = [Change(f"consistency.{row['field']}", json.loads(row["values"]),
+                                  None, row["severity"]) for row in closed]
+                changes += [Change(f"consistency.{d.field}", None, d.values, d.severity)
+                            for d in opened]
+                changes.sort(key=lambda c: ("high", "medium", "low").index(c.severity))
+                outcome = CheckOutcome(f"{a.label} ↔ {b.label}", "consistency", None,
+                                       "changed", changes=changes)
+                if self.sink is not None:
+                    self.sink.pair_changed(a, b, outcome)
+            yield outcome
 
     def latest_record(self, row: TrialRow) -> dict[str, Any] | None:
         """The trial's latest record, in its registry's first configured language if
@@ -145,17 +150,43 @@ class Checker:
         return latest.record if latest else None
 
     def check(self, row: TrialRow, languages: Sequence[str] | None = None) -> list[CheckOutcome]:
-        """Check every configured language page of one trial."""
+        """Check every configured language page of one trial.
+
+        All pages are fetched and parsed first; then everything the check found (fetch
+        log, versions, health, alert events) is written in one transaction, so a crash
+        leaves the database as it was before the check or as it is after it.
+        """
         registry = self.registries[row.registry]
         try:
             ref = self._resolve(row, registry)
         except MonitorError as error:
             log.warning("%s lookup failed: %s", row.label, error)
-            return [CheckOutcome(row.label, row.registry, None, "failed", None,
-                                 error=str(error), reason=_reason(error))]
+            outcome = CheckOutcome(row.label, row.registry, None, "failed", None,
+                                   error=str(error), reason=_reason(error))
+            with self.store.transaction():
+                self._finish(row, [outcome])
+            return [outcome]
         row = self.store.get_trial(row.id)
-        return [self._check_page(row, registry, ref, language)
-                for language in (languages or registry.languages)]
+        pages = [self._fetch_page(registry, ref, language)
+                 for language in (languages or registry.languages)]
+        with self.store.transaction():
+            outcomes = [self._store_page(row, registry, page) for page in pages]
+            self._finish(row, outcomes)
+        for outcome in outcomes:
+            if outcome.failed:
+                log.warning("%s [%s] check failed: %s", row.label, outcome.language,
+                            outcome.error)
+        return outcomes
+
+    def _finish(self, row: TrialRow, outcomes: list[CheckOutcome]) -> None:
+        """Update the trial's health and hand the check to the sink (alerts), inside the
+        check's transaction."""
+        before = self.store.get_trial(row.id)
+        failures = [o for o in outcomes if o.failed]
+        self.store.record_health(before, failed=bool(failures),
+                                 error=failures[0].error if failures else None)
+        if self.sink is not None:
+            self.sink.trial_checked(before, self.store.get_trial(row.id), outcomes)
 
     # --- steps -------------------------------------------------------------------------
 
@@ -177,8 +208,13 @@ class Checker:
         except MonitorError as error:
             url, started, begin = lookups[-1] if lookups else ("(lookup)", utc_now(),
                                                                time.monotonic())
-            self._log_failure(row, None, url, started, error,
-                              int((time.monotonic() - begin) * 1000))
+            with self.store.transaction():
+                self.store.record_fetch(
+                    row, url=url, language=None, started_at=started, outcome="failed",
+                    duration_ms=int((time.monotonic() - begin) * 1000),
+                    status_code=getattr(error, "status_code", None),
+                    attempts=getattr(error, "attempts", None), reason=_reason(error),
+                    error=str(error))
             raise
         with self.store.transaction():
             for (url, started, _), page in zip(lookups, pages, strict=True):
@@ -190,10 +226,11 @@ class Checker:
                 self.store.set_ids(row, resolved.trial_id, resolved.receipt_number)
         return resolved
 
-    def _check_page(self, row: TrialRow, registry: Registry, ref: TrialRef,
-                    language: str) -> CheckOutcome:
+    def _fetch_page(self, registry: Registry, ref: TrialRef, language: str) -> FetchedPage:
+        """Fetch, parse and normalize one page; no database writes."""
         url = registry.page_url(ref, language)
         started, begin = utc_now(), time.monotonic()
+        page = None
         try:
             page = self.fetcher.get_html(url)
             parsed = registry.parse_page(page.text, language)
@@ -203,66 +240,91 @@ class Checker:
             missing = NotFoundError(f"{registry.title} has no page for {ref.label}: {error} "
                                     "(check the ID)", status_code=error.status_code)
             missing.attempts = error.attempts
-            return self._failed(row, language, url, started, missing, begin)
+            return FetchedPage(language, url, started, _ms(begin), page, error=missing)
         except MonitorError as error:
-            return self._failed(row, language, url, started, error, begin)
-        elapsed = int((time.monotonic() - begin) * 1000)
-        data = record.to_dict()
+            return FetchedPage(language, url, started, _ms(begin), page, error=error)
+        return FetchedPage(language, url, started, _ms(begin), page, record=record.to_dict())
+
+    def _store_page(self, row: TrialRow, registry: Registry,
+                    fetched: FetchedPage) -> CheckOutcome:
+        """Record one fetched page: a failure, an unchanged check, or a new version."""
+        language, url, page = fetched.language, fetched.url, fetched.page
+        info: dict[str, Any] = dict(url=url, language=language, started_at=fetched.started_at,
+                                    duration_ms=fetched.duration_ms)
+        if page is not None:
+            info.update(attempts=page.attempts, status_code=page.status_code,
+                        size=len(page.content))
+        if fetched.error is not None or fetched.record is None:
+            error = fetched.error
+            self.store.record_fetch(
+                row, outcome="failed", reason=_reason(error), error=str(error),
+                **{**info, "attempts": getattr(error, "attempts", None) or info.get("attempts"),
+                   "status_code": getattr(error, "status_code", None)
+                   or info.get("status_code")})
+            return CheckOutcome(row.label, row.registry, language, "failed", url,
+                                error=str(error), reason=_reason(error))
+        assert page is not None
+        data = fetched.record
         digest = content_hash(data)
-        fetch_info = dict(url=url, language=language, started_at=started, duration_ms=elapsed,
-                          attempts=page.attempts, status_code=page.status_code,
-                          size=len(page.content))
-        with self.store.transaction():
-            row = self.store.set_ids(row, record.trial_id, record.receipt_number)
-            previous = self.store.latest_version(row.id, language)
-            changes: list[Change] = []
-            if previous is not None:
-                if previous.content_hash == digest:
-                    return self._unchanged(row, previous.number, fetch_info, data)
-                changes = diff_versions(
-                    previous.record, data,
-                    rules=[*self.severity_rules, *registry.severity_rules()],
-                    canonical_sources=registry.canonical_sources())
-                if not changes:
-                    return self._unchanged(row, previous.number, fetch_info, data)
-                lost = _lost_share(previous.record, data)
-                if lost > DRIFT_THRESHOLD:
-                    error = ParseError(
-                        f"{url} parsed, but {lost:.0%} of the fields its last version had "
-                        "are gone: held as suspected layout drift, not stored")
-                    self.store.record_fetch(row, outcome="failed", reason="layout_drift",
-                                            error=str(error), **fetch_info)
-                    return CheckOutcome(row.label, row.registry, language, "failed", url,
-                                        error=str(error), reason="layout_drift")
-            version = self.store.add_version(row, language, data, digest, page.content,
-                                             page.content_type, changes)
-            outcome = "changed" if previous is not None else "new"
-            self.store.record_fetch(row, outcome=outcome, version=version.id, **fetch_info)
-        return CheckOutcome(record.trial_id, row.registry, language, outcome, url,
+        row = self.store.set_ids(row, data["trial_id"], data.get("receipt_number"))
+        previous = self.store.latest_version(row.id, language)
+        changes: list[Change] = []
+        if previous is not None:
+            if previous.content_hash == digest:
+                return self._unchanged(row, previous.number, info, data)
+            changes = diff_versions(
+                previous.record, data,
+                rules=[*self.severity_rules, *registry.severity_rules()],
+                canonical_sources=registry.canonical_sources())
+            if not changes:
+                return self._unchanged(row, previous.number, info, data)
+            lost = _lost_share(previous.record, data)
+            if lost > DRIFT_THRESHOLD:
+                error = (f"{url} parsed, but {lost:.0%} of the fields its last version had "
+                         "are gone: held as suspected layout drift, not stored")
+                self.store.record_fetch(row, outcome="failed", reason="layout_drift",
+                                        error=error, **info)
+                return CheckOutcome(row.label, row.registry, language, "failed", url,
+                                    error=error, reason="layout_drift")
+        version = self.store.add_version(row, language, data, digest, page.content,
+                                         page.content_type, changes)
+        outcome = "changed" if previous is not None else "new"
+        self.store.record_fetch(row, outcome=outcome, version=version.id, **info)
+        return CheckOutcome(data["trial_id"], row.registry, language, outcome, url,
                             version=version.number, changes=changes, record=data)
 
-    def _unchanged(self, row: TrialRow, number: int, fetch_info: dict[str, Any],
+    def _unchanged(self, row: TrialRow, number: int, info: dict[str, Any],
                    data: dict[str, Any]) -> CheckOutcome:
-        self.store.record_fetch(row, outcome="unchanged", **fetch_info)
-        return CheckOutcome(data["trial_id"], row.registry, fetch_info["language"], "unchanged",
-                            fetch_info["url"], version=number, record=data)
+        self.store.record_fetch(row, outcome="unchanged", **info)
+        return CheckOutcome(data["trial_id"], row.registry, info["language"], "unchanged",
+                            info["url"], version=number, record=data)
 
-    def _failed(self, row: TrialRow, language: str, url: str, started: str,
-                error: MonitorError, begin: float) -> CheckOutcome:
-        self._log_failure(row, language, url, started, error,
-                          int((time.monotonic() - begin) * 1000))
-        log.warning("%s [%s] check failed: %s", row.label, language, error)
-        return CheckOutcome(row.label, row.registry, language, "failed", url,
-                            error=str(error), reason=_reason(error))
 
-    def _log_failure(self, row: TrialRow, language: str | None, url: str, started: str,
-                     error: MonitorError, elapsed: int) -> None:
-        with self.store.transaction():
-            self.store.record_fetch(
-                row, url=url, language=language, started_at=started, outcome="failed",
-                duration_ms=elapsed, status_code=getattr(error, "status_code", None),
-                attempts=getattr(error, "attempts", None),
-                reason=_reason(error), error=str(error))
+@dataclass
+class FetchedPage:
+    """One page as fetched and parsed, before anything is stored."""
+
+    language: str
+    url: str
+    started_at: str
+    duration_ms: int
+    page: Page | None
+    record: dict[str, Any] | None = None
+    error: MonitorError | None = None
+
+
+class CheckSink(Protocol):
+    """Receives each trial check and each consistency change inside its transaction, so
+    that what it writes (the alert outbox) commits or rolls back with them."""
+
+    def trial_checked(self, before: TrialRow, after: TrialRow,
+                      outcomes: list[CheckOutcome]) -> None: ...
+
+    def pair_changed(self, a: TrialRow, b: TrialRow, outcome: CheckOutcome) -> None: ...
+
+
+def _ms(begin: float) -> int:
+    return int((time.monotonic() - begin) * 1000)
 
 
 def _check_identity(record: TrialRecord, ref: TrialRef, url: str) -> None:

@@ -79,18 +79,22 @@ def test_identical_raw_pages_are_stored_once(store, umin):
     assert store.db["pages"].count == 1
 
 
-def test_failed_fetches_count_and_reset(store):
+def test_failed_checks_count_and_reset(store):
     row, _ = store.watch(REF, source="cli", typed="x")
     for _ in range(2):
         with store.transaction():
             store.record_fetch(row, url="u", language="en", started_at="t", outcome="failed",
                                reason="timeout", error="timed out")
-    assert store.get_trial(row.id).consecutive_failures == 2
+            store.record_health(row, failed=True, error="timed out")
+    trial = store.get_trial(row.id)
+    assert (trial.consecutive_failures, trial.last_error) == (2, "timed out")
+    assert trial.last_success_at is None
     with store.transaction():
-        store.record_fetch(row, url="u", language="en", started_at="t", outcome="unchanged")
+        store.record_health(row, failed=False)
     trial = store.get_trial(row.id)
     assert trial.consecutive_failures == 0 and trial.last_error is None
     assert trial.last_success_at is not None
+    assert store.db["fetches"].count == 2
 
 
 def test_transaction_rolls_back_everything(store, umin):

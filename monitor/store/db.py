@@ -367,15 +367,19 @@ class Store:
                      status_code: int | None = None, reason: str | None = None,
                      error: str | None = None, size: int | None = None,
                      version: int | None = None) -> None:
-        """Log one fetch and update the trial's health (call inside a transaction)."""
+        """Log one request (call inside a transaction)."""
         self.db["fetches"].insert({
             "trial": trial.id, "language": language, "url": url, "started_at": started_at,
             "duration_ms": duration_ms, "attempts": attempts, "status_code": status_code,
             "outcome": outcome, "reason": reason, "error": error, "bytes": size,
             "version": version,
         })
+
+    def record_health(self, trial: TrialRow, *, failed: bool, error: str | None = None) -> None:
+        """Count consecutive failed checks of a trial (one per check, however many of
+        its pages failed), or reset the count after a fully successful check."""
         now = utc_now()
-        if outcome == "failed":
+        if failed:
             self.db.execute(
                 "update trials set last_checked_at = ?, last_error = ?, "
                 "consecutive_failures = consecutive_failures + 1 where id = ?",
