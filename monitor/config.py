@@ -30,9 +30,58 @@ _ALLOWED: dict[str, set[str]] = {
     "jrct": {"base_url", "languages", "follow_links"},
     "schedule": {"interval", "jitter"},
     "severity": set(),  # any field glob
-    "watch": {"id", "languages", "interval", "note"},
+    "watch": {"id", "languages", "interval", "note", "alert_min_severity", "alert_fields",
+              "alert_exclude_fields"},
     "consistency": {"max_days_apart", "min_title_similarity"},
+    "alerts": {"min_severity", "fields", "exclude_fields", "failure_threshold", "max_age",
+               "webhook", "email"},
 }
+_WEBHOOK_KEYS = {"url", "url_env", "secret_env", "format", "name", "timeout"}
+_EMAIL_KEYS = {"host", "port", "starttls", "ssl", "username", "password_env", "from", "to",
+               "timeout"}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """Which changes alert: at least ``min_severity``, on a field matching ``fields``
+    and none of ``exclude_fields`` (globs on change field names)."""
+
+    min_severity: str = "medium"
+    fields: tuple[str, ...] = ("*",)
+    exclude_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    name: str
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    format: str = "json"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    rules: AlertRules = AlertRules()
+    failure_threshold: int = 3
+    max_age: float = 2 * 86400
+    webhooks: tuple[WebhookSettings, ...] = ()
+    email: EmailSettings | None = None
 _LANGUAGES = ("en", "ja")
 
 
@@ -44,6 +93,7 @@ class Watch:
     languages: tuple[str, ...] | None = None
     interval: float | None = None
     note: str = ""
+    alert_rules: AlertRules | None = None
 
 
 @dataclass
@@ -58,6 +108,7 @@ class Config:
     severity_rules: list[tuple[str, str]] = field(default_factory=list)
     watches: list[Watch] = field(default_factory=list)
     consistency: ConsistencyRules = field(default_factory=ConsistencyRules)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 def parse_duration(value: Any, key: str) -> float:
@@ -216,6 +267,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
             interval=(parse_duration(entry["interval"], f"[[watch]] #{number} interval")
                       if "interval" in entry else None),
             note=str(entry.get("note", "")),
+            alert_rules=_watch_rules(entry, f"[[watch]] #{number}"),
         ))
 
     consistency = _section(data, "consistency")
@@ -230,4 +282,110 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
 
     return Config(path=path, database=database_path, http=settings, registries=registries,
                   follow_links=follow, interval=interval, jitter=jitter,
-                  severity_rules=rules, watches=watches, consistency=rules_consistency)
+                  severity_rules=rules, watches=watches, consistency=rules_consistency,
+                  alerts=_alerts(data))
+
+
+def _severity(value: Any, key: str) -> str:
+    if value not in SEVERITIES:
+        raise ConfigError(f"{key} = {value!r}: expected one of " + ", ".join(SEVERITIES))
+    return value
+
+
+def _globs(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{key} = {value!r}: expected a list of field names or globs "
+                          'such as ["status", "fields.Eligibility.*"]')
+    return tuple(value)
+
+
+def _env_name(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        raise ConfigError(f"{key} = {value!r}: expected the name of an environment variable "
+                          "(the secret itself never goes in the config)")
+    return value
+
+
+def _watch_rules(entry: dict[str, Any], where: str) -> AlertRules | None:
+    keys = ("alert_min_severity", "alert_fields", "alert_exclude_fields")
+    if not any(k in entry for k in keys):
+        return None
+    return AlertRules(
+        min_severity=_severity(entry.get("alert_min_severity", "medium"),
+                               f"{where} alert_min_severity"),
+        fields=_globs(entry.get("alert_fields", ["*"]), f"{where} alert_fields"),
+        exclude_fields=_globs(entry.get("alert_exclude_fields", []),
+                              f"{where} alert_exclude_fields")
+        if "alert_exclude_fields" in entry else (),
+    )
+
+
+def _alerts(data: dict[str, Any]) -> AlertSettings:
+    section = _section(data, "alerts")
+    rules = AlertRules(
+        min_severity=_severity(section.get("min_severity", "medium"), "[alerts] min_severity"),
+        fields=_globs(section.get("fields", ["*"]), "[alerts] fields"),
+        exclude_fields=(_globs(section["exclude_fields"], "[alerts] exclude_fields")
+                        if "exclude_fields" in section else ()),
+    )
+    threshold = int(_number(section.get("failure_threshold", 3), "[alerts] failure_threshold",
+                            minimum=1, integer=True))
+    max_age = parse_duration(section.get("max_age", "2d"), "[alerts] max_age")
+    hooks = section.get("webhook", [])
+    if isinstance(hooks, dict):
+        hooks = [hooks]
+    if not isinstance(hooks, list):
+        raise ConfigError("[[alerts.webhook]] must be written as an array of tables")
+    webhooks = []
+    for number, hook in enumerate(hooks, start=1):
+        where = f"[[alerts.webhook]] #{number}"
+        unknown = set(hook) - _WEBHOOK_KEYS
+        if unknown:
+            raise ConfigError(f"unknown key {sorted(unknown)[0]!r} in {where}; allowed: "
+                              + ", ".join(sorted(_WEBHOOK_KEYS)))
+        if ("url" in hook) == ("url_env" in hook):
+            raise ConfigError(f"{where} needs url = \"https://…\" or url_env = \"VAR\" "
+                              "(one of them)")
+        url = _url(hook["url"], f"{where} url") if "url" in hook else None
+        fmt = hook.get("format", "json")
+        if fmt not in ("json", "slack"):
+            raise ConfigError(f"{where} format = {fmt!r}: expected json or slack")
+        webhooks.append(WebhookSettings(
+            name=str(hook.get("name") or f"webhook-{number}"), url=url,
+            url_env=_env_name(hook["url_env"], f"{where} url_env") if "url_env" in hook else None,
+            secret_env=(_env_name(hook["secret_env"], f"{where} secret_env")
+                        if "secret_env" in hook else None),
+            format=fmt, timeout=parse_duration(hook.get("timeout", "10s"), f"{where} timeout")))
+    email = None
+    if "email" in section:
+        raw = section["email"]
+        if not isinstance(raw, dict):
+            raise ConfigError("[alerts.email] must be a table")
+        unknown = set(raw) - _EMAIL_KEYS
+        if unknown:
+            raise ConfigError(f"unknown key {sorted(unknown)[0]!r} in [alerts.email]; "
+                              "allowed: " + ", ".join(sorted(_EMAIL_KEYS)))
+        for key in ("host", "from", "to"):
+            if not raw.get(key):
+                raise ConfigError(f"[alerts.email] needs {key}")
+        to = raw["to"] if isinstance(raw["to"], list) else [raw["to"]]
+        if not all(isinstance(a, str) and "@" in a for a in [raw["from"], *to]):
+            raise ConfigError(f"[alerts.email] from/to = {raw['from']!r}/{to!r}: expected "
+                              "e-mail addresses")
+        for key in ("starttls", "ssl"):
+            if not isinstance(raw.get(key, False), bool):
+                raise ConfigError(f"[alerts.email] {key} = {raw[key]!r}: expected true or false")
+        email = EmailSettings(
+            host=str(raw["host"]),
+            port=int(_number(raw.get("port", 587), "[alerts.email] port", minimum=1,
+                             integer=True)),
+            starttls=raw.get("starttls", True), ssl=raw.get("ssl", False),
+            username=raw.get("username"),
+            password_env=(_env_name(raw["password_env"], "[alerts.email] password_env")
+                          if "password_env" in raw else None),
+            sender=raw["from"], to=tuple(to),
+            timeout=parse_duration(raw.get("timeout", "30s"), "[alerts.email] timeout"))
+    return AlertSettings(rules=rules, failure_threshold=threshold, max_age=max_age,
+                         webhooks=tuple(webhooks), email=email)

@@ -57,7 +57,19 @@ def test_durations(text, seconds):
     ('[severity]\n"status" = "urgent"', "[severity] 'status' = 'urgent': expected one of"),
     ('[[watch]]\nnote = "x"', '[[watch]] #1 needs id = "UMIN…"'),
     ('[[watch]]\nid = "UMIN000041461"\nlanguage = "en"', "unknown key 'language' in [[watch]]"),
-    ('[alerts]\nx = 1', "unknown section [alerts]"),
+    ('[alert]\nx = 1', "unknown section [alert]"),
+    ('[alerts]\nx = 1', "unknown key 'x' in [alerts]"),
+    ('[alerts]\nmin_severity = "urgent"', "[alerts] min_severity = 'urgent': expected one"),
+    ('[[alerts.webhook]]\nformat = "json"', "needs url = \"https://…\" or url_env"),
+    ('[[alerts.webhook]]\nurl = "https://x.org/h"\nsecret_env = "my secret!"',
+     "secret_env = 'my secret!': expected the name of an environment variable"),
+    ('[[alerts.webhook]]\nurl = "https://x.org/h"\nformat = "teams"',
+     "format = 'teams': expected json or slack"),
+    ('[alerts.email]\nhost = "smtp.x.org"\nfrom = "a@x.org"', "[alerts.email] needs to"),
+    ('[alerts.email]\nhost = "h"\nfrom = "a@x.org"\nto = "a@x.org"\npassword = "p"',
+     "unknown key 'password' in [alerts.email]"),
+    ('[[watch]]\nid = "UMIN000041461"\nalert_min_severity = "hi"',
+     "[[watch]] #1 alert_min_severity = 'hi'"),
     ("[http\n", "is not valid TOML"),
 ])
 def test_bad_values_name_the_key(tmp_path, text, message):
@@ -72,3 +84,37 @@ def test_bad_values_name_the_key(tmp_path, text, message):
 def test_relative_database_is_beside_the_config(tmp_path):
     config = load_config(write(tmp_path, '[storage]\ndatabase = "data/m.db"'))
     assert config.database == tmp_path / "data" / "m.db"
+
+
+def test_alert_settings(tmp_path):
+    config = load_config(write(tmp_path, """
+[alerts]
+min_severity = "high"
+exclude_fields = ["fields.*.TEL"]
+failure_threshold = 2
+max_age = "1d"
+[[alerts.webhook]]
+url = "https://hooks.example.org/ctr"
+secret_env = "CTR_HOOK_SECRET"
+[[alerts.webhook]]
+name = "team chat"
+url_env = "CTR_SLACK_URL"
+format = "slack"
+[alerts.email]
+host = "smtp.example.org"
+username = "monitor"
+password_env = "CTR_SMTP_PASSWORD"
+from = "monitor@example.org"
+to = ["a@example.org", "b@example.org"]
+[[watch]]
+id = "UMIN000041461"
+alert_min_severity = "low"
+"""))
+    alerts = config.alerts
+    assert alerts.rules.min_severity == "high" and alerts.rules.exclude_fields == ("fields.*.TEL",)
+    assert (alerts.failure_threshold, alerts.max_age) == (2, 86400)
+    assert [(w.name, w.format) for w in alerts.webhooks] == [("webhook-1", "json"),
+                                                            ("team chat", "slack")]
+    assert alerts.email.to == ("a@example.org", "b@example.org")
+    assert alerts.email.port == 587 and alerts.email.starttls
+    assert config.watches[0].alert_rules.min_severity == "low"

@@ -3,66 +3,22 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import CASSETTES, SEARCH_EN, VIEW_EN
-
-from monitor.fetch import load_cassette
+from conftest import SEARCH_EN, VIEW_EN
+from servers import RegistryServer, free_port, serving
 
 JRCT_JA = "https://jrct.niph.go.jp/latest-detail/jRCT2063200014"
 JRCT_EN = "https://jrct.niph.go.jp/en-latest-detail/jRCT2063200014"
 PATHS = {url: "/" + url.split("/", 3)[3] for url in (SEARCH_EN, VIEW_EN, JRCT_JA, JRCT_EN)}
 
 
-class Registry(ThreadingHTTPServer):
-    """A stand-in for UMIN-CTR: serves one cassette's pages at their real paths."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        self.requests: list[tuple[str, str]] = []
-
-    def load(self, cassette: str) -> None:
-        for item in load_cassette(CASSETTES / cassette):
-            if item.url in PATHS:
-                self.pages[PATHS[item.url]] = (item.status, item.headers, item.body)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        server: Registry = self.server  # type: ignore[assignment]
-        server.requests.append((self.path, self.headers.get("User-Agent", "")))
-        status, headers, body = server.pages.get(self.path, (404, {}, b"not found"))
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def registry():
-    server = Registry()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(RegistryServer()) as server:
+        yield server
 
 
 def ctr_monitor(config, *args) -> subprocess.CompletedProcess:
@@ -123,9 +79,7 @@ def test_two_versions_then_no_change(registry, tmp_path):
 
 
 def test_unreachable_registry_is_one_line_and_non_zero(tmp_path):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens on it
     config = write_config(tmp_path, f"http://127.0.0.1:{port}")
     result = ctr_monitor(config, "check")
     assert result.returncode == 1

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import httpx
 
-from monitor.config import Config, load_config
+from monitor.alert import Channel, Outbox, build_channels
+from monitor.config import AlertRules, Config, load_config
 from monitor.errors import InputError
 from monitor.fetch.cassette import RecordingTransport, ReplayTransport
 from monitor.fetch.client import Fetcher
+from monitor.fetch.post import Poster
 from monitor.pipeline import Checker
 from monitor.registries import build_registries, parse_trial_input
 from monitor.registries.base import Registry, TrialRef
@@ -57,10 +59,36 @@ class App:
         return fetcher
 
     @cached_property
+    def poster(self) -> Poster:
+        poster = Poster(user_agent=self.config.http.user_agent)
+        self._closers.append(poster.close)
+        return poster
+
+    @cached_property
+    def channels(self) -> list[Channel]:
+        return build_channels(self.config.alerts, self.poster)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.store, self.channels, self.config.alerts, rules_for=self.rules_for)
+
+    @cached_property
     def checker(self) -> Checker:
         return Checker(self.store, self.fetcher, self.registries,
                        severity_rules=self.config.severity_rules,
-                       consistency_rules=self.config.consistency)
+                       consistency_rules=self.config.consistency, sink=self.outbox)
+
+    def rules_for(self, row: TrialRow) -> AlertRules:
+        """A watch's own alert rules where it has them, else the global ones."""
+        for watch in self.config.watches:
+            if watch.alert_rules is None:
+                continue
+            try:
+                if self._same(self.parse_ref(watch.id), row):
+                    return watch.alert_rules
+            except InputError:
+                continue
+        return self.config.alerts.rules
 
     def close(self) -> None:
         for close in reversed(self._closers):

@@ -6,9 +6,11 @@ ends the command with ``error: <one line>`` on stderr and a non-zero exit.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
+import uuid
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from monitor import __version__
+from monitor.alert import sample_event
 from monitor.cli import render
 from monitor.cli.app import App
 from monitor.diff.changes import diff_versions
@@ -23,8 +26,10 @@ from monitor.errors import InputError, MonitorError
 from monitor.fetch.cassette import RecordingTransport
 from monitor.fetch.client import Fetcher
 from monitor.fetch.decode import decode_html
+from monitor.fetch.post import DeliveryError
 from monitor.pipeline import CheckOutcome
 from monitor.registries import REGISTRY_TYPES, build_registries
+from monitor.store.db import utc_now
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -170,6 +175,10 @@ def check(ctx: click.Context, ids: tuple[str, ...], fmt: str) -> None:
                     emit(render.changes_text(outcome.changes, indent="    "))
     if fmt == "json":
         click.echo(render.to_json([outcome.to_dict() for outcome in outcomes]))
+    if app.channels:
+        report = app.outbox.deliver_due()
+        if report.delivered or report.failed or report.dead:
+            click.echo(report.summary(), err=True)
     if any(o.failed for o in outcomes):
         ctx.exit(1)
 
@@ -288,6 +297,58 @@ def consistency(ctx: click.Context, trial: str | None, fmt: str) -> None:
                    "under its secondary IDs ([jrct] follow_links)")
         return
     click.echo(render.consistency_text(report))
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--retry", is_flag=True, help="Revive given-up alerts and deliver all due now.")
+@click.option("--all", "show_all", is_flag=True, help="Include delivered alerts.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str) -> None:
+    """The alert backlog: alerts waiting to be retried, and those given up on."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = _app(ctx)
+    if retry:
+        revived = app.store.revive_dead_alerts(utc_now())
+        report = app.outbox.deliver_due()
+        click.echo(f"revived {revived} given-up alert(s); {report.summary()}")
+        for line in report.details:
+            click.echo(f"  {line}")
+    statuses = ("pending", "dead", "delivered") if show_all else ("pending", "dead")
+    rows = app.store.alerts(statuses)
+    if fmt == "json":
+        click.echo(render.to_json([{**{k: v for k, v in row.items() if k != "payload"},
+                                    "trial_id": json.loads(row["payload"]).get("trial_id")}
+                                   for row in rows]))
+        return
+    if not app.channels:
+        click.echo("no alert channels configured: add [[alerts.webhook]] or [alerts.email] "
+                   "to the config")
+    if not rows:
+        click.echo("no alerts waiting or given up")
+        return
+    render.alerts_table(render.console(), rows)
+
+
+@alerts.command(name="test")
+@click.pass_context
+def alerts_test(ctx: click.Context) -> None:
+    """Send a sample alert through every configured channel and report each result."""
+    app = _app(ctx)
+    if not app.channels:
+        raise InputError("no alert channels configured: add [[alerts.webhook]] or "
+                         "[alerts.email] to the config")
+    failed = 0
+    for channel in app.channels:
+        try:
+            detail = channel.send(sample_event(utc_now()), f"test-{uuid.uuid4().hex}")
+            click.echo(f"ok      {channel.describe()}: {detail}")
+        except DeliveryError as error:
+            failed += 1
+            click.echo(f"failed  {channel.describe()}: {error}")
+    if failed:
+        ctx.exit(1)
 
 
 @cli.command()

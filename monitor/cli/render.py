@@ -224,6 +224,21 @@ def consistency_text(report: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def alerts_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("status", "event", "trial", "channel", "attempts", "queued", "next try"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("last error")
+    for row in rows:
+        payload = json.loads(row["payload"])
+        table.add_row(*(Text(str(cell)) for cell in (
+            row["status"], row["event"], payload.get("trial_id"), row["channel"],
+            row["attempts"], _short_time(row["created_at"]),
+            _short_time(row["next_attempt_at"]) if row["status"] == "pending" else "—",
+            row["last_error"] or "")))
+    console.print(table)
+
+
 def _short_time(value: str | None) -> str:
     if not value:
         return "never"

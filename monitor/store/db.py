@@ -31,8 +31,15 @@ from monitor.registries.base import TrialRef
 SCHEMA_VERSION = "1"
 
 
+def iso_time(timestamp: float) -> str:
+    """A UTC timestamp as stored: ISO 8601 to the millisecond, ``Z``-suffixed, so that
+    stored times sort as text."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_time(datetime.now(UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,21 @@ class Store:
                 foreign_keys=[("trial", "trials", "id"), ("other_trial", "trials", "id")],
                 if_not_exists=True,
             )
+            db["alerts"].create(
+                {"id": int, "delivery_id": str, "channel": str, "event": str, "trial": int,
+                 "payload": str, "status": str, "attempts": int, "created_at": str,
+                 "next_attempt_at": str, "last_attempt_at": str, "last_error": str,
+                 "delivered_at": str, "lease_until": str},
+                pk="id", not_null={"delivery_id", "channel", "event", "payload", "status",
+                                   "attempts", "created_at", "next_attempt_at"},
+                defaults={"status": "pending", "attempts": 0},
+                foreign_keys=[("trial", "trials", "id")], if_not_exists=True,
+            )
+            db["alert_attempts"].create(
+                {"id": int, "alert": int, "attempted_at": str, "ok": int, "detail": str},
+                pk="id", not_null={"alert", "attempted_at", "ok"},
+                foreign_keys=[("alert", "alerts", "id")], if_not_exists=True,
+            )
             for table, columns, unique in (
                 ("trials", ["registry", "trial_id"], True),
                 ("trials", ["registry", "receipt_number"], True),
@@ -162,6 +184,9 @@ class Store:
                 ("fetches", ["trial", "started_at"], False),
                 ("links", ["trial", "linked_trial"], True),
                 ("disagreements", ["trial", "other_trial", "closed_at"], False),
+                ("alerts", ["delivery_id", "channel"], True),
+                ("alerts", ["status", "next_attempt_at"], False),
+                ("alert_attempts", ["alert"], False),
             ):
                 db[table].create_index(columns, unique=unique, if_not_exists=True)
             db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
@@ -284,6 +309,57 @@ class Store:
                 "values": _json(d.values), "severity": d.severity, "note": d.note,
                 "opened_at": now})
         return opened, closed
+
+    # --- alert outbox -------------------------------------------------------------------
+
+    def enqueue_alert(self, *, delivery_id: str, channel: str, event: str, trial: int | None,
+                      payload: dict[str, Any], now: str) -> None:
+        """Queue one event for one channel (call inside the transaction that caused it)."""
+        self.db["alerts"].insert({
+            "delivery_id": delivery_id, "channel": channel, "event": event, "trial": trial,
+            "payload": _json(payload), "status": "pending", "attempts": 0, "created_at": now,
+            "next_attempt_at": now})
+
+    def claim_due_alerts(self, now: str, lease_until: str) -> list[dict[str, Any]]:
+        """Pending alerts whose time has come, leased to this process so that a second
+        process delivering at the same time cannot send them too."""
+        with self.transaction():
+            rows = list(self.db.query(
+                "select * from alerts where status = 'pending' and next_attempt_at <= ? "
+                "and (lease_until is null or lease_until < ?) order by id", [now, now]))
+            for row in rows:
+                self.db["alerts"].update(row["id"], {"lease_until": lease_until})
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+        return rows
+
+    def record_alert_attempt(self, alert: dict[str, Any], *, now: str, ok: bool, detail: str,
+                             next_attempt_at: str | None = None, dead: bool = False) -> None:
+        with self.transaction():
+            self.db["alert_attempts"].insert({"alert": alert["id"], "attempted_at": now,
+                                              "ok": int(ok), "detail": detail})
+            update: dict[str, Any] = {"attempts": alert["attempts"] + 1,
+                                      "last_attempt_at": now, "lease_until": None}
+            if ok:
+                update.update(status="delivered", delivered_at=now, last_error=None)
+            else:
+                update.update(status="dead" if dead else "pending", last_error=detail,
+                              next_attempt_at=next_attempt_at or now)
+            self.db["alerts"].update(alert["id"], update)
+
+    def alerts(self, statuses: tuple[str, ...] = ("pending", "dead")) -> list[dict[str, Any]]:
+        marks = ", ".join("?" for _ in statuses)
+        return list(self.db.query(
+            f"select id, delivery_id, channel, event, trial, status, attempts, created_at, "
+            f"next_attempt_at, last_attempt_at, last_error, delivered_at, payload "
+            f"from alerts where status in ({marks}) order by id", list(statuses)))
+
+    def revive_dead_alerts(self, now: str) -> int:
+        with self.transaction():
+            cursor = self.db.execute(
+                "update alerts set status = 'pending', next_attempt_at = ?, lease_until = null "
+                "where status = 'dead'", [now])
+        return cursor.rowcount
 
     # --- versions -----------------------------------------------------------------------
 
