@@ -28,13 +28,13 @@ _ALLOWED: dict[str, set[str]] = {
     "http": {"user_agent", "timeout", "min_interval", "max_retries", "max_wait"},
     "umin": {"base_url", "languages"},
     "jrct": {"base_url", "languages", "follow_links"},
-    "schedule": {"interval", "jitter"},
+    "schedule": {"interval", "jitter", "workers"},
     "severity": set(),  # any field glob
     "watch": {"id", "languages", "interval", "note", "alert_min_severity", "alert_fields",
               "alert_exclude_fields"},
     "consistency": {"max_days_apart", "min_title_similarity"},
     "alerts": {"min_severity", "fields", "exclude_fields", "failure_threshold", "max_age",
-               "webhook", "email"},
+               "retry_base", "webhook", "email"},
 }
 _WEBHOOK_KEYS = {"url", "url_env", "secret_env", "format", "name", "timeout"}
 _EMAIL_KEYS = {"host", "port", "starttls", "ssl", "username", "password_env", "from", "to",
@@ -80,6 +80,7 @@ class AlertSettings:
     rules: AlertRules = AlertRules()
     failure_threshold: int = 3
     max_age: float = 2 * 86400
+    retry_base: float = 60.0
     webhooks: tuple[WebhookSettings, ...] = ()
     email: EmailSettings | None = None
 _LANGUAGES = ("en", "ja")
@@ -105,6 +106,7 @@ class Config:
     follow_links: bool = True
     interval: float = 6 * 3600
     jitter: float = 600
+    workers: int = 4
     severity_rules: list[tuple[str, str]] = field(default_factory=list)
     watches: list[Watch] = field(default_factory=list)
     consistency: ConsistencyRules = field(default_factory=ConsistencyRules)
@@ -232,11 +234,17 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
         raise ConfigError(f"[jrct] follow_links = {follow!r}: expected true or false")
 
     schedule = _section(data, "schedule")
+    # Politeness is owed to the registries; a registry stand-in on this machine (tests,
+    # local mirrors) may be checked as often as wanted.
+    local = all(_is_loopback(options.get("base_url")) for options in registries.values())
+    floor = 1.0 if local else 60.0
     interval = parse_duration(schedule.get("interval", "6h"), "[schedule] interval")
-    if interval < 60:
+    if interval < floor:
         raise ConfigError(f"[schedule] interval = {schedule.get('interval')!r}: at least 1m, "
                           "to be polite to the registries")
     jitter = parse_duration(schedule.get("jitter", "10m"), "[schedule] jitter")
+    workers = int(_number(schedule.get("workers", 4), "[schedule] workers", minimum=1,
+                          integer=True))
 
     severity = _section(data, "severity")
     rules = []
@@ -264,8 +272,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
             id=trial.strip(),
             languages=(_languages(entry["languages"], f"[[watch]] #{number} languages")
                        if "languages" in entry else None),
-            interval=(parse_duration(entry["interval"], f"[[watch]] #{number} interval")
-                      if "interval" in entry else None),
+            interval=(_watch_interval(entry["interval"], f"[[watch]] #{number} interval",
+                                      floor) if "interval" in entry else None),
             note=str(entry.get("note", "")),
             alert_rules=_watch_rules(entry, f"[[watch]] #{number}"),
         ))
@@ -281,9 +289,23 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
         raise ConfigError("[consistency] min_title_similarity: expected a number from 0 to 1")
 
     return Config(path=path, database=database_path, http=settings, registries=registries,
-                  follow_links=follow, interval=interval, jitter=jitter,
+                  follow_links=follow, interval=interval, jitter=jitter, workers=workers,
                   severity_rules=rules, watches=watches, consistency=rules_consistency,
                   alerts=_alerts(data))
+
+
+def _is_loopback(url: str | None) -> bool:
+    if not url:
+        return False
+    host = re.sub(r"^https?://", "", url).split("/")[0].rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _watch_interval(value: Any, key: str, floor: float) -> float:
+    seconds = parse_duration(value, key)
+    if seconds < floor:
+        raise ConfigError(f"{key} = {value!r}: at least 1m, to be polite to the registries")
+    return seconds
 
 
 def _severity(value: Any, key: str) -> str:
@@ -333,6 +355,7 @@ def _alerts(data: dict[str, Any]) -> AlertSettings:
     threshold = int(_number(section.get("failure_threshold", 3), "[alerts] failure_threshold",
                             minimum=1, integer=True))
     max_age = parse_duration(section.get("max_age", "2d"), "[alerts] max_age")
+    retry_base = parse_duration(section.get("retry_base", "1m"), "[alerts] retry_base")
     hooks = section.get("webhook", [])
     if isinstance(hooks, dict):
         hooks = [hooks]
@@ -388,4 +411,4 @@ def _alerts(data: dict[str, Any]) -> AlertSettings:
             sender=raw["from"], to=tuple(to),
             timeout=parse_duration(raw.get("timeout", "30s"), "[alerts.email] timeout"))
     return AlertSettings(rules=rules, failure_threshold=threshold, max_age=max_age,
-                         webhooks=tuple(webhooks), email=email)
+                         retry_base=retry_base, webhooks=tuple(webhooks), email=email)

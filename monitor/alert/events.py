@@ -33,6 +33,13 @@ def recovered_event(*, registry: str, trial_id: str, url: str | None,
             "url": url, "detected_at": detected_at}
 
 
+def overdue_event(*, registry: str, trial_id: str, url: str | None, detected_at: str,
+                  last_success_at: str | None, interval: float) -> dict[str, Any]:
+    return {"event": "trial.overdue", "registry": registry, "trial_id": trial_id,
+            "url": url, "detected_at": detected_at, "last_success_at": last_success_at,
+            "interval_seconds": interval}
+
+
 def sample_event(detected_at: str) -> dict[str, Any]:
     """What ``alerts test`` sends: a realistic change of the seed trial."""
     return changed_event(
@@ -54,6 +61,9 @@ def headline(event: dict[str, Any]) -> str:
                 f"{_one_line(event.get('error') or '')}")
     if kind == "trial.recovered":
         return f"{trial}: checks recovered"
+    if kind == "trial.overdue":
+        return (f"{trial}: not checked successfully since "
+                f"{event.get('last_success_at') or 'it was added'} — is the monitor stuck?")
     changes = sorted(event["changes"], key=lambda c: SEVERITY_ORDER.index(c["severity"]))
     if not changes:
         return f"{trial}: changed"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.alert.channels import Channel
-from monitor.alert.events import changed_event, failing_event, recovered_event
+from monitor.alert.events import changed_event, failing_event, overdue_event, recovered_event
 from monitor.alert.rules import select_changes
 from monitor.config import AlertRules, AlertSettings
 from monitor.diff.changes import Change
@@ -30,7 +30,6 @@ from monitor.store.db import Store, TrialRow, iso_time
 
 log = logging.getLogger(__name__)
 
-RETRY_BASE = 60.0  # seconds before the first retry; doubles per attempt
 RETRY_CAP = 6 * 3600.0
 LEASE = 300.0  # a claimed alert is this process's for this long
 
@@ -92,6 +91,14 @@ class Outbox:
                 title=f"{a.label} ({a.registry}) and {b.label} ({b.registry}) disagree",
                 detected_at=iso_time(self.clock()), changes=selected))
 
+    def trial_overdue(self, row: TrialRow, interval: float) -> None:
+        """A watch not checked successfully within twice its interval: one alert per
+        episode (the caller records the episode in the same transaction)."""
+        self._enqueue(row.id, overdue_event(
+            registry=row.registry, trial_id=row.label, url=None,
+            detected_at=iso_time(self.clock()), last_success_at=row.last_success_at,
+            interval=interval))
+
     def _enqueue(self, trial: int, event: dict[str, Any]) -> None:
         if not self.channels:
             return
@@ -130,7 +137,7 @@ class Outbox:
         now = self.clock()
         age = now - _timestamp(alert["created_at"])
         dead = age >= self.settings.max_age
-        wait = min(RETRY_BASE * 2 ** alert["attempts"], RETRY_CAP)
+        wait = min(self.settings.retry_base * 2 ** alert["attempts"], RETRY_CAP)
         self.store.record_alert_attempt(alert, now=iso_time(now), ok=False, detail=detail,
                                         next_attempt_at=iso_time(now + wait), dead=dead)
         channel = self.channels.get(alert["channel"])

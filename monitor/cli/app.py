@@ -133,6 +133,19 @@ class App:
                 continue
         return False
 
+    def interval_for(self, row: TrialRow) -> float | None:
+        """A watch's own check interval, if its [[watch]] entry sets one."""
+        for watch in self.config.watches:
+            try:
+                if watch.interval and self._same(self.parse_ref(watch.id), row):
+                    return watch.interval
+            except InputError:
+                continue
+        return None
+
+    def sync_config_watches(self, store: Store) -> None:
+        self._sync_config_watches(store)
+
     def _sync_config_watches(self, store: Store) -> None:
         """``[[watch]]`` entries are watched trials; validate them all before any run."""
         refs = []

@@ -21,6 +21,8 @@ from monitor import __version__
 from monitor.alert import sample_event
 from monitor.cli import render
 from monitor.cli.app import App
+from monitor.cli.logs import setup_logging
+from monitor.daemon import Daemon, DaemonLock
 from monitor.diff.changes import diff_versions
 from monitor.errors import InputError, MonitorError
 from monitor.fetch.cassette import RecordingTransport
@@ -68,17 +70,19 @@ class MonitorGroup(click.Group):
 @click.option("--replay", "replay_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Answer every request from this cassette directory instead of the network.")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv: debug).")
+@click.option("--log-format", type=click.Choice(["plain", "json"]), default="plain",
+              show_default=True, help="Log lines on stderr: for people, or for machines.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, prog_name="ctr-monitor")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, record_dir: Path | None,
-        replay_dir: Path | None, verbose: int, debug: bool) -> None:
-    """Watch clinical-trial registries (UMIN-CTR) and report what changed."""
+        replay_dir: Path | None, verbose: int, log_format: str, debug: bool) -> None:
+    """Watch clinical-trial registries (UMIN-CTR, jRCT) and report what changed."""
     if record_dir and replay_dir:
         raise click.UsageError("--record and --replay cannot be used together")
-    level = {0: logging.ERROR, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.ERROR
+    level = {0: quiet, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    setup_logging(level, log_format)
     ctx.obj = {"app": App(config_path, record_dir, replay_dir), "debug": debug}
 
 
@@ -297,6 +301,48 @@ def consistency(ctx: click.Context, trial: str | None, fmt: str) -> None:
                    "under its secondary IDs ([jrct] follow_links)")
         return
     click.echo(render.consistency_text(report))
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run in the background: check every watch on its schedule, alert, until stopped
+    (SIGTERM or Ctrl-C finish the check in flight and exit 0)."""
+    app = _app(ctx)
+    app.config  # noqa: B018 (validate the whole config before anything runs)
+    app.channels  # noqa: B018
+    ctx.exit(Daemon(app).run())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def status(ctx: click.Context, fmt: str) -> None:
+    """Whether a daemon runs, each watch's last and next check, failures, alert backlog."""
+    app = _app(ctx)
+    pid = DaemonLock(app.config.database).holder()
+    rows = app.store.trials()
+    counts = app.store.alert_counts()
+    data = {
+        "daemon": {"running": pid is not None, "pid": pid},
+        "database": str(app.config.database),
+        "watches": [{
+            "registry": r.registry, "trial_id": r.label, "status": r.status,
+            "last_checked_at": r.last_checked_at, "last_success_at": r.last_success_at,
+            "next_check_at": r.next_check_at, "consecutive_failures": r.consecutive_failures,
+            "last_error": r.last_error, "overdue_since": r.overdue_since} for r in rows],
+        "alerts": {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0),
+                   "delivered": counts.get("delivered", 0)},
+    }
+    if fmt == "json":
+        click.echo(render.to_json(data))
+        return
+    click.echo(f"daemon: running (pid {pid})" if pid else "daemon: not running")
+    click.echo(f"database: {data['database']}")
+    alerts = data["alerts"]
+    click.echo(f"alerts: {alerts['pending']} waiting, {alerts['dead']} given up, "
+               f"{alerts['delivered']} delivered")
+    render.status_table(render.console(), rows)
 
 
 @cli.group(invoke_without_command=True)

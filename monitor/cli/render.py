@@ -224,6 +224,22 @@ def consistency_text(report: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def status_table(console: Console, rows: Sequence[TrialRow]) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("trial", "status", "last check", "last success", "next check"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("health")
+    for row in rows:
+        health = "ok" if not row.consecutive_failures else (
+            f"{row.consecutive_failures} failed checks: {row.last_error or ''}")
+        if row.overdue_since:
+            health = f"OVERDUE since {_short_time(row.overdue_since)}; {health}"
+        table.add_row(*(Text(str(cell)) for cell in (
+            row.label, row.status or "—", _short_time(row.last_checked_at),
+            _short_time(row.last_success_at), _short_time(row.next_check_at), health)))
+    console.print(table)
+
+
 def alerts_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("status", "event", "trial", "channel", "attempts", "queued", "next try"):

@@ -68,7 +68,7 @@ class _RetryableStatus(Exception):
 
 
 def _is_retryable(error: BaseException) -> bool:
-    if isinstance(error, CassetteError):
+    if isinstance(error, CassetteError | Cancelled):
         return False
     return isinstance(error, (_RetryableStatus, httpx.TimeoutException, httpx.TransportError))
 
@@ -91,8 +91,13 @@ class HostPacer:
     """One request at a time per host, at least ``interval`` seconds apart.
 
     A lock per host serializes requests; the next allowed start time moves forward
-    after each request, and further still when the host asks us to wait.
+    after each request, and further still when the host asks us to wait. A host that
+    answers 403, 429 or 5xx is slowed down (its interval doubles, up to ``MAX_SLOWDOWN``
+    times) and sped up again gradually as it answers normally.
     """
+
+    MAX_SLOWDOWN = 16.0
+    RECOVERY = 0.75  # each good answer takes the slowdown this much back toward 1
 
     def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -100,6 +105,7 @@ class HostPacer:
         self._clock, self._sleep = clock, sleep
         self._locks: dict[str, threading.Lock] = {}
         self._next: dict[str, float] = {}
+        self._slowdown: dict[str, float] = {}
         self._guard = threading.Lock()
 
     def lock(self, host: str) -> threading.Lock:
@@ -112,23 +118,41 @@ class HostPacer:
         if delay > 0:
             self._sleep(delay)
 
-    def done(self, host: str, extra_wait: float = 0.0) -> None:
-        self._next[host] = self._clock() + max(self.interval, extra_wait)
+    def done(self, host: str, extra_wait: float = 0.0, *, refused: bool = False) -> None:
+        """A request to ``host`` ended; ``refused`` when it answered 403/429/5xx."""
+        factor = self._slowdown.get(host, 1.0)
+        if refused:
+            factor = min(factor * 2, self.MAX_SLOWDOWN)
+        else:
+            factor = max(1.0, 1.0 + (factor - 1.0) * self.RECOVERY)
+        self._slowdown[host] = factor
+        self._next[host] = self._clock() + max(self.interval * factor, extra_wait)
+
+    def slowdown(self, host: str) -> float:
+        return self._slowdown.get(host, 1.0)
 
     def blocked_for(self, host: str) -> float:
         return max(0.0, self._next.get(host, 0.0) - self._clock())
 
 
+class Cancelled(Exception):
+    """The fetcher was cancelled (the daemon is stopping): abandon the check unrecorded."""
+
+
 class Fetcher:
     """Fetch registry pages politely; raise FetchError with a one-line reason."""
 
+    MAX_BYTES = 20 * 1024 * 1024  # no registry page is near this; anything bigger is not one
+
     def __init__(self, settings: HttpSettings | None = None, *,
                  transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
+                 sleep: Callable[[float], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or HttpSettings()
-        self._sleep = sleep
-        self.pacer = HostPacer(self.settings.min_interval, clock=clock, sleep=sleep)
+        self.cancel_event = threading.Event()
+        # Sleeps (pacing, backoff) wake as soon as the fetcher is cancelled.
+        self._sleep = sleep or self.cancel_event.wait
+        self.pacer = HostPacer(self.settings.min_interval, clock=clock, sleep=self._sleep)
         self.requests_made = 0
         self.client = httpx.Client(
             headers={"User-Agent": self.settings.user_agent,
@@ -141,6 +165,10 @@ class Fetcher:
 
     def close(self) -> None:
         self.client.close()
+
+    def cancel(self) -> None:
+        """Stop: no new request starts, sleeps end now, the check in flight is dropped."""
+        self.cancel_event.set()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -178,8 +206,10 @@ class Fetcher:
                         f"{host} asked us to wait {waiting:.0f} s before asking again; "
                         "try later", reason="rate_limited")
                 self.pacer.wait_turn(host)
+                if self.cancel_event.is_set():
+                    raise Cancelled(url)
                 try:
-                    response = self.client.get(url)
+                    response = self._get(url)
                     self.requests_made += 1
                 except httpx.HTTPError:
                     self.requests_made += 1
@@ -188,7 +218,8 @@ class Fetcher:
                 pause = 0.0
                 if response.status_code in RETRYABLE_STATUS:
                     pause = retry_after_seconds(response.headers.get("retry-after")) or 0.0
-                self.pacer.done(host, pause)
+                refused = response.status_code in RETRYABLE_STATUS or response.status_code == 403
+                self.pacer.done(host, pause, refused=refused)
             if response.status_code in RETRYABLE_STATUS:
                 raise _RetryableStatus(response)
             return response
@@ -202,6 +233,8 @@ class Fetcher:
         )
         try:
             response = retrying(attempt)
+            if self.cancel_event.is_set():
+                raise Cancelled(url)
         except _RetryableStatus as error:
             raise self._status_error(url, error.response, attempts) from None
         except CassetteError:
@@ -227,6 +260,24 @@ class Fetcher:
             elapsed_ms=int((time.monotonic() - started) * 1000), attempts=attempts,
             headers=dict(response.headers),
         )
+
+    def _get(self, url: str) -> httpx.Response:
+        """GET with a hard deadline on the whole exchange: httpx's timeouts are per
+        phase, so a server dripping a byte at a time could hold a check for ever."""
+        deadline = time.monotonic() + self.settings.timeout * 2
+        with self.client.stream("GET", url) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"no complete answer within "
+                                            f"{self.settings.timeout * 2:g} s")
+                if size > self.MAX_BYTES:
+                    raise httpx.ReadError(f"body larger than {self.MAX_BYTES} bytes")
+            return httpx.Response(response.status_code, headers=response.headers,
+                                  content=b"".join(chunks), request=response.request,
+                                  extensions={"http_version": response.http_version.encode()})
 
     def _wait(self, state: RetryCallState) -> float:
         """Wait before the next attempt: the server's Retry-After if it sent one, else

@@ -28,7 +28,7 @@ from monitor.diff.changes import Change
 from monitor.errors import StoreError
 from monitor.registries.base import TrialRef
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 def iso_time(timestamp: float) -> str:
@@ -58,6 +58,8 @@ class TrialRow:
     last_success_at: str | None
     consecutive_failures: int
     last_error: str | None
+    next_check_at: str | None = None
+    overdue_since: str | None = None
 
     @property
     def label(self) -> str:
@@ -86,11 +88,17 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
+            # Each Store is used by one thread; the daemon closes them all from another
+            # when it stops, hence check_same_thread=False.
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+            self.db = sqlite_utils.Database(connection)
             self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.enable_wal()
-            self._create_schema()
+            if self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            if not self._schema_is_current():
+                with self.transaction():
+                    self._create_schema()
         except (sqlite3.DatabaseError, OSError) as error:
             raise StoreError(f"cannot open database {self.path}: {error} "
                              "(check [storage] database in the config)") from None
@@ -100,96 +108,123 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Everything one check writes commits together, or not at all."""
-        with self.db.atomic():
+        """Everything one check writes commits together, or not at all.
+
+        The outermost transaction takes the write lock up front (BEGIN IMMEDIATE): a
+        deferred one that read first and writes later fails at once, without waiting,
+        when another connection (another daemon thread, a CLI command) wrote meanwhile.
+        Nested ones are savepoints.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _schema_is_current(self) -> bool:
+        if "meta" not in self.db.table_names():
+            return False
+        row = self.db.execute("select value from meta where key = 'schema_version'").fetchone()
+        return row is not None and row[0] == SCHEMA_VERSION
 
     # --- schema -------------------------------------------------------------------------
 
     def _create_schema(self) -> None:
         db = self.db
-        with db.atomic():
-            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            db["trials"].create(
-                {"id": int, "registry": str, "trial_id": str, "receipt_number": str,
-                 "title": str, "status": str, "date_last_modified": str, "watched": int,
-                 "watch_source": str, "added_input": str, "added_at": str,
-                 "last_checked_at": str, "last_success_at": str,
-                 "consecutive_failures": int, "last_error": str},
-                pk="id", not_null={"registry", "watched", "added_at", "consecutive_failures"},
-                defaults={"watched": 1, "consecutive_failures": 0}, if_not_exists=True,
-            )
-            db["pages"].create(
-                {"sha256": str, "content": bytes, "compression": str, "size": int,
-                 "content_type": str, "first_seen_at": str},
-                pk="sha256", not_null={"content", "compression", "size"}, if_not_exists=True,
-            )
-            db["versions"].create(
-                {"id": int, "trial": int, "language": str, "number": int,
-                 "content_hash": str, "seen_at": str, "status": str,
-                 "date_last_modified": str, "target_sample_size": int, "record": str,
-                 "page": str, "change_count": int},
-                pk="id", not_null={"trial", "language", "number", "content_hash", "seen_at",
-                                   "record"},
-                foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256")],
-                if_not_exists=True,
-            )
-            db["changes"].create(
-                {"id": int, "version": int, "field": str, "old": str, "new": str,
-                 "severity": str},
-                pk="id", not_null={"version", "field", "severity"},
-                foreign_keys=[("version", "versions", "id")], if_not_exists=True,
-            )
-            db["fetches"].create(
-                {"id": int, "trial": int, "language": str, "url": str, "started_at": str,
-                 "duration_ms": int, "attempts": int, "status_code": int, "outcome": str,
-                 "reason": str, "error": str, "bytes": int, "version": int},
-                pk="id", not_null={"trial", "url", "started_at", "outcome"},
-                foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")],
-                if_not_exists=True,
-            )
-            db["links"].create(
-                {"id": int, "trial": int, "linked_trial": int, "found_at": str},
-                pk="id", not_null={"trial", "linked_trial", "found_at"},
-                foreign_keys=[("trial", "trials", "id"), ("linked_trial", "trials", "id")],
-                if_not_exists=True,
-            )
-            db["disagreements"].create(
-                {"id": int, "trial": int, "other_trial": int, "field": str, "values": str,
-                 "severity": str, "note": str, "opened_at": str, "closed_at": str},
-                pk="id", not_null={"trial", "other_trial", "field", "severity", "opened_at"},
-                foreign_keys=[("trial", "trials", "id"), ("other_trial", "trials", "id")],
-                if_not_exists=True,
-            )
-            db["alerts"].create(
-                {"id": int, "delivery_id": str, "channel": str, "event": str, "trial": int,
-                 "payload": str, "status": str, "attempts": int, "created_at": str,
-                 "next_attempt_at": str, "last_attempt_at": str, "last_error": str,
-                 "delivered_at": str, "lease_until": str},
-                pk="id", not_null={"delivery_id", "channel", "event", "payload", "status",
-                                   "attempts", "created_at", "next_attempt_at"},
-                defaults={"status": "pending", "attempts": 0},
-                foreign_keys=[("trial", "trials", "id")], if_not_exists=True,
-            )
-            db["alert_attempts"].create(
-                {"id": int, "alert": int, "attempted_at": str, "ok": int, "detail": str},
-                pk="id", not_null={"alert", "attempted_at", "ok"},
-                foreign_keys=[("alert", "alerts", "id")], if_not_exists=True,
-            )
-            for table, columns, unique in (
-                ("trials", ["registry", "trial_id"], True),
-                ("trials", ["registry", "receipt_number"], True),
-                ("versions", ["trial", "language", "number"], True),
-                ("changes", ["version"], False),
-                ("fetches", ["trial", "started_at"], False),
-                ("links", ["trial", "linked_trial"], True),
-                ("disagreements", ["trial", "other_trial", "closed_at"], False),
-                ("alerts", ["delivery_id", "channel"], True),
-                ("alerts", ["status", "next_attempt_at"], False),
-                ("alert_attempts", ["alert"], False),
-            ):
-                db[table].create_index(columns, unique=unique, if_not_exists=True)
-            db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
+        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        db["trials"].create(
+            {"id": int, "registry": str, "trial_id": str, "receipt_number": str,
+             "title": str, "status": str, "date_last_modified": str, "watched": int,
+             "watch_source": str, "added_input": str, "added_at": str,
+             "last_checked_at": str, "last_success_at": str,
+             "consecutive_failures": int, "last_error": str},
+            pk="id", not_null={"registry", "watched", "added_at", "consecutive_failures"},
+            defaults={"watched": 1, "consecutive_failures": 0}, if_not_exists=True,
+        )
+        db["pages"].create(
+            {"sha256": str, "content": bytes, "compression": str, "size": int,
+             "content_type": str, "first_seen_at": str},
+            pk="sha256", not_null={"content", "compression", "size"}, if_not_exists=True,
+        )
+        db["versions"].create(
+            {"id": int, "trial": int, "language": str, "number": int,
+             "content_hash": str, "seen_at": str, "status": str,
+             "date_last_modified": str, "target_sample_size": int, "record": str,
+             "page": str, "change_count": int},
+            pk="id", not_null={"trial", "language", "number", "content_hash", "seen_at",
+                               "record"},
+            foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256")],
+            if_not_exists=True,
+        )
+        db["changes"].create(
+            {"id": int, "version": int, "field": str, "old": str, "new": str,
+             "severity": str},
+            pk="id", not_null={"version", "field", "severity"},
+            foreign_keys=[("version", "versions", "id")], if_not_exists=True,
+        )
+        db["fetches"].create(
+            {"id": int, "trial": int, "language": str, "url": str, "started_at": str,
+             "duration_ms": int, "attempts": int, "status_code": int, "outcome": str,
+             "reason": str, "error": str, "bytes": int, "version": int},
+            pk="id", not_null={"trial", "url", "started_at", "outcome"},
+            foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")],
+            if_not_exists=True,
+        )
+        db["links"].create(
+            {"id": int, "trial": int, "linked_trial": int, "found_at": str},
+            pk="id", not_null={"trial", "linked_trial", "found_at"},
+            foreign_keys=[("trial", "trials", "id"), ("linked_trial", "trials", "id")],
+            if_not_exists=True,
+        )
+        db["disagreements"].create(
+            {"id": int, "trial": int, "other_trial": int, "field": str, "values": str,
+             "severity": str, "note": str, "opened_at": str, "closed_at": str},
+            pk="id", not_null={"trial", "other_trial", "field", "severity", "opened_at"},
+            foreign_keys=[("trial", "trials", "id"), ("other_trial", "trials", "id")],
+            if_not_exists=True,
+        )
+        db["alerts"].create(
+            {"id": int, "delivery_id": str, "channel": str, "event": str, "trial": int,
+             "payload": str, "status": str, "attempts": int, "created_at": str,
+             "next_attempt_at": str, "last_attempt_at": str, "last_error": str,
+             "delivered_at": str, "lease_until": str},
+            pk="id", not_null={"delivery_id", "channel", "event", "payload", "status",
+                               "attempts", "created_at", "next_attempt_at"},
+            defaults={"status": "pending", "attempts": 0},
+            foreign_keys=[("trial", "trials", "id")], if_not_exists=True,
+        )
+        db["alert_attempts"].create(
+            {"id": int, "alert": int, "attempted_at": str, "ok": int, "detail": str},
+            pk="id", not_null={"alert", "attempted_at", "ok"},
+            foreign_keys=[("alert", "alerts", "id")], if_not_exists=True,
+        )
+        for table, columns, unique in (
+            ("trials", ["registry", "trial_id"], True),
+            ("trials", ["registry", "receipt_number"], True),
+            ("versions", ["trial", "language", "number"], True),
+            ("changes", ["version"], False),
+            ("fetches", ["trial", "started_at"], False),
+            ("links", ["trial", "linked_trial"], True),
+            ("disagreements", ["trial", "other_trial", "closed_at"], False),
+            ("alerts", ["delivery_id", "channel"], True),
+            ("alerts", ["status", "next_attempt_at"], False),
+            ("alert_attempts", ["alert"], False),
+        ):
+            db[table].create_index(columns, unique=unique, if_not_exists=True)
+        # Columns added after the first release: added in place, data kept.
+        for column in ("next_check_at", "overdue_since"):
+            if column not in db["trials"].columns_dict:
+                db["trials"].add_column(column, str)
+        db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
 
     # --- trials -------------------------------------------------------------------------
 
@@ -309,6 +344,18 @@ class Store:
                 "values": _json(d.values), "severity": d.severity, "note": d.note,
                 "opened_at": now})
         return opened, closed
+
+    # --- schedule -----------------------------------------------------------------------
+
+    def set_next_check(self, trial: int, when: str | None) -> None:
+        self.db["trials"].update(trial, {"next_check_at": when})
+
+    def set_overdue(self, trial: int, since: str | None) -> None:
+        self.db["trials"].update(trial, {"overdue_since": since})
+
+    def alert_counts(self) -> dict[str, int]:
+        return {r["status"]: r["n"] for r in self.db.query(
+            "select status, count(*) as n from alerts group by status")}
 
     # --- alert outbox -------------------------------------------------------------------
 
@@ -463,7 +510,7 @@ class Store:
         else:
             self.db["trials"].update(trial.id, {
                 "last_checked_at": now, "last_success_at": now,
-                "consecutive_failures": 0, "last_error": None})
+                "consecutive_failures": 0, "last_error": None, "overdue_since": None})
 
     def fetch_count(self, trial: int) -> int:
         return self.db.execute("select count(*) from fetches where trial = ?",
@@ -486,6 +533,7 @@ def _trial(row: dict[str, Any]) -> TrialRow:
         watch_source=row["watch_source"], added_input=row["added_input"],
         last_checked_at=row["last_checked_at"], last_success_at=row["last_success_at"],
         consecutive_failures=row["consecutive_failures"] or 0, last_error=row["last_error"],
+        next_check_at=row.get("next_check_at"), overdue_since=row.get("overdue_since"),
     )
 
 
