@@ -129,3 +129,29 @@ def test_retry_after_parsing():
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_refusals_slow_a_host_down_and_it_recovers_gradually(fake_time):
+    from monitor.fetch.client import HostPacer
+
+    pacer = HostPacer(2.0, clock=fake_time.clock, sleep=fake_time.sleep)
+    for expected in (2, 4, 8, 16, 16):
+        pacer.done("h", refused=True)
+        assert pacer.slowdown("h") == expected
+    assert pacer.blocked_for("h") == pytest.approx(32)
+    steps = []
+    for _ in range(4):
+        pacer.done("h")
+        steps.append(pacer.slowdown("h"))
+    assert steps == sorted(steps, reverse=True) and steps[-1] > 1  # gradual, not a reset
+    assert pacer.slowdown("other") == 1
+
+
+def test_cancel_stops_new_requests(httpx_mock, fake_time):
+    from monitor.fetch.client import Cancelled
+
+    with make_fetcher(fake_time) as fetcher:
+        fetcher.cancel()
+        with pytest.raises(Cancelled):
+            fetcher.get_html(VIEW_EN)
+    assert httpx_mock.get_requests() == []
