@@ -28,7 +28,7 @@ def test_schema_is_readable_with_foreign_keys_and_wal(store):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
     fks = {(fk.column, fk.other_table) for fk in db["versions"].foreign_keys}
-    assert fks == {("trial", "trials"), ("page", "pages")}
+    assert fks == {("trial", "trials"), ("page", "pages"), ("record_base", "versions")}
     assert {(fk.column, fk.other_table) for fk in db["fetches"].foreign_keys} == {
         ("trial", "trials"), ("version", "versions")}
     indexes = {tuple(i.columns) for i in db["versions"].indexes}
@@ -66,6 +66,19 @@ def test_versions_are_numbered_and_keep_compressed_raw_pages(store, umin):
                               [v1.page]).fetchone()
     assert zlib.decompress(stored[0]) == raw and stored[1] == len(raw)
     assert len(stored[0]) < len(raw) / 3
+    # the second version is stored against the first: a few hundred bytes, not kilobytes
+    page2, codec = store.db.execute("select length(content), compression from pages "
+                                    "where sha256 = ?", [v2.page]).fetchone()
+    assert codec == "zlib-dict" and page2 < 1000
+    assert store.raw_page(v2.page) == raw2
+    record_size = store.db.execute("select length(record) from versions where id = ?",
+                                   [v2.id]).fetchone()[0]
+    assert record_size < 1000
+    assert store.version(row.id, "en", 2).record == record2
+    # the canonical fields are readable columns
+    readable = store.db.execute("select status, date_last_modified, target_sample_size, "
+                                "secondary_ids from versions where id = ?", [v2.id]).fetchone()
+    assert readable == ("active_not_recruiting", "2025-06-10", 10, '["jRCT2063200014"]')
     trial = store.get_trial(row.id)
     assert (trial.status, trial.date_last_modified) == ("active_not_recruiting", "2025-06-10")
 
@@ -137,3 +150,14 @@ def test_unopenable_database_is_a_one_line_error(tmp_path):
         Store(bad)
     assert "cannot open database" in str(caught.value)
     assert "[storage] database" in str(caught.value)
+
+
+def test_pre_release_database_is_refused_with_a_fix(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table meta (key text primary key, value text)")
+        conn.execute("insert into meta values ('schema_version', '2')")
+    with pytest.raises(Exception, match="pre-release build .* move it aside"):
+        Store(path)

@@ -17,13 +17,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 BREAK = "\ue000"  # private-use character standing for <br> until text is cleaned
 _BR = re.compile(r"<br\s*/?\s*>", re.IGNORECASE)
-_SPACES = re.compile(r"[^\S\n]+")  # whitespace other than newline
+_SPACES = re.compile(r"\s+")  # Unicode whitespace: NBSP and U+3000 included; BREAK is not
 # Zero-width characters, and control characters (a registry's text must never drive the
-# terminal it is printed on): dropped. Tabs and line breaks are whitespace.
-_INVISIBLE = dict.fromkeys(
-    [*map(ord, "\u200b\u200c\u200d\ufeff"), *range(0x00, 0x09), 0x0B, 0x0C,
-     *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)]
-)
+# terminal it is printed on): dropped.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\ufeff]")
 
 FieldValue = str | list | dict
 
@@ -92,11 +89,14 @@ def clean_text(text: str) -> str:
     Non-breaking and ideographic spaces count as spaces; runs of blank lines shrink to
     one; every line is stripped. The result is what gets stored and compared.
     """
-    text = text.translate(_INVISIBLE).replace("\u3000", " ").replace("\xa0", " ")
-    text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
-    lines = [line.strip() for line in text.split(BREAK)]
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    if BREAK not in text:
+        return text.strip()
     out: list[str] = []
-    for line in lines:
+    for line in text.split(BREAK):
+        line = line.strip()
         if line or (out and out[-1]):
             out.append(line)
     while out and not out[-1]:

@@ -22,11 +22,9 @@ from monitor.parse.html import (
     FieldValue,
     ParsedPage,
     RawField,
-    block_text,
     clean_text,
     load_html,
     node_text,
-    table_rows,
 )
 from monitor.registries.base import FetchText, TrialRef
 
@@ -293,12 +291,12 @@ def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
             "(an error or maintenance page, or the registry changed its layout)"
         )
     summary = _parse_summary(summary_table)
-    root = tree.body if tree.body is not None else tree.root
     groups: list[tuple[str, list[RawField]]] = [("", [])]
-    for node in root.traverse():
+    # One CSS query, answered in document order by lexbor, instead of a Python walk.
+    for node in tree.css('h2, div[id^="Input_vew"]'):
         if node.tag == "h2":
             groups.append((clean_text(node.text(deep=True, strip=False)), []))
-        elif node.tag == "div" and (node.attributes.get("id") or "").startswith("Input_vew"):
+        else:
             raw = _parse_block(node)
             if raw is not None:
                 groups[-1][1].append(raw)
@@ -336,23 +334,58 @@ def _parse_summary(table: LexborNode) -> dict[str, str]:
 
 
 def _parse_block(block: LexborNode) -> RawField | None:
-    heading = block.css_first("h3")
+    """One field block: its <h3> label and the value after it.
+
+    Children are iterated rather than queried with CSS: three selector queries per
+    block cost more than the whole HTML parse.
+    """
+    heading: LexborNode | None = None
+    table: LexborNode | None = None
+    paragraphs: list[LexborNode] = []
+    loose: list[LexborNode] = []
+    for child in block.iter(include_text=True):
+        tag = child.tag
+        if tag == "h3" and heading is None:
+            heading = child
+        elif heading is None:
+            continue
+        elif tag == "table":
+            table = table or child
+        elif tag == "p":
+            paragraphs.append(child)
+            table = table or next((sub for sub in child.iter() if sub.tag == "table"), None)
+        elif tag != "tr":
+            loose.append(child)
     if heading is None:
         return None
     label = node_text(heading)
     label_ja, label_en = split_bilingual(label)
-    rest = [child for child in block.iter(include_text=True) if child.mem_id != heading.mem_id]
-    table = block.css_first("table")
-    value = _table_value(table_rows(table)) if table is not None else _text_value(rest)
+    if table is not None:
+        value: FieldValue = _table_value(_rows(table))
+    else:
+        value = _text_value([t for t in map(node_text, paragraphs or loose) if t])
     if label_en == "Link to view the page" and isinstance(value, str):
         value = re.sub(r"^Value\s*", "", value)
     return RawField("", label, value, label_en, label_ja)
 
 
-def _text_value(nodes: list[LexborNode]) -> FieldValue:
+def _rows(table: LexborNode) -> list[list[str]]:
+    """Cell texts row by row (lexbor puts rows under an inserted <tbody>), empty rows
+    dropped."""
+    rows = []
+    for part in table.iter():
+        for row in (part.iter() if part.tag in ("tbody", "thead", "tfoot") else [part]):
+            if row.tag != "tr":
+                continue
+            cells = [node_text(cell) for cell in row.iter() if cell.tag in ("td", "th")]
+            if any(cells):
+                rows.append(cells)
+    return rows
+
+
+def _text_value(paragraphs: list[str]) -> FieldValue:
     """Free text; on the Japanese page, a Japanese and an English paragraph side by side
     become ``{"ja": …, "en": …}``."""
-    paragraphs = [part for part in (block_text([node]) for node in nodes) if part]
     if len(paragraphs) == 2 and has_japanese(paragraphs[0]) and not has_japanese(paragraphs[1]):
         return {"ja": paragraphs[0], "en": paragraphs[1]}
     tagged = _language_tagged(paragraphs)

@@ -28,7 +28,7 @@ from monitor.diff.changes import Change
 from monitor.errors import StoreError
 from monitor.registries.base import TrialRef
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def iso_time(timestamp: float) -> str:
@@ -86,6 +86,7 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._bases: dict[int, bytes] = {}  # decompressed base records, by version id
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Each Store is used by one thread; the daemon closes them all from another
@@ -105,6 +106,9 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _version(self, row: dict[str, Any]) -> VersionRow:
+        return _version_row(row, json.loads(self._record_bytes(row)))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -134,6 +138,9 @@ class Store:
         if "meta" not in self.db.table_names():
             return False
         row = self.db.execute("select value from meta where key = 'schema_version'").fetchone()
+        if row is not None and row[0].isdigit() and int(row[0]) < 3:
+            raise StoreError(f"{self.path} was made by a pre-release build (schema {row[0]}): "
+                             "move it aside and run `ctr-monitor check` to start afresh")
         return row is not None and row[0] == SCHEMA_VERSION
 
     # --- schema -------------------------------------------------------------------------
@@ -151,18 +158,25 @@ class Store:
             defaults={"watched": 1, "consecutive_failures": 0}, if_not_exists=True,
         )
         db["pages"].create(
-            {"sha256": str, "content": bytes, "compression": str, "size": int,
-             "content_type": str, "first_seen_at": str},
-            pk="sha256", not_null={"content", "compression", "size"}, if_not_exists=True,
+            {"sha256": str, "content": bytes, "compression": str, "base": str,
+             "size": int, "content_type": str, "first_seen_at": str},
+            pk="sha256", not_null={"content", "compression", "size"},
+            foreign_keys=[("base", "pages", "sha256")], if_not_exists=True,
         )
+        # The canonical fields as readable columns; the whole record (raw fields
+        # included) compressed in `record`, against the first version's record.
         db["versions"].create(
             {"id": int, "trial": int, "language": str, "number": int,
-             "content_hash": str, "seen_at": str, "status": str,
-             "date_last_modified": str, "target_sample_size": int, "record": str,
-             "page": str, "change_count": int},
+             "content_hash": str, "seen_at": str, "status": str, "status_raw": str,
+             "title_public": str, "title_scientific": str, "date_registered": str,
+             "date_disclosed": str, "date_last_modified": str, "date_start": str,
+             "date_completion": str, "target_sample_size": int, "secondary_ids": str,
+             "conditions": str, "record": bytes, "record_codec": str,
+             "record_base": int, "page": str, "change_count": int},
             pk="id", not_null={"trial", "language", "number", "content_hash", "seen_at",
-                               "record"},
-            foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256")],
+                               "record", "record_codec"},
+            foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256"),
+                          ("record_base", "versions", "id")],
             if_not_exists=True,
         )
         db["changes"].create(
@@ -414,20 +428,21 @@ class Store:
         rows = list(self.db.query(
             "select * from versions where trial = ? and language = ? "
             "order by number desc limit 1", [trial, language]))
-        return _version(rows[0]) if rows else None
+        return self._version(rows[0]) if rows else None
 
     def versions(self, trial: int, language: str | None = None) -> list[VersionRow]:
         sql, params = "select * from versions where trial = ?", [trial]
         if language:
             sql += " and language = ?"
             params.append(language)
-        return [_version(r) for r in self.db.query(sql + " order by language, number", params)]
+        return [self._version(r)
+                for r in self.db.query(sql + " order by language, number", params)]
 
     def version(self, trial: int, language: str, number: int) -> VersionRow | None:
         rows = list(self.db.query(
             "select * from versions where trial = ? and language = ? and number = ?",
             [trial, language, number]))
-        return _version(rows[0]) if rows else None
+        return self._version(rows[0]) if rows else None
 
     def languages(self, trial: int) -> list[str]:
         return [r["language"] for r in self.db.query(
@@ -443,17 +458,32 @@ class Store:
     def add_version(self, trial: TrialRow, language: str, record: dict[str, Any],
                     content_hash: str, raw: bytes, content_type: str,
                     changes: list[Change]) -> VersionRow:
-        """Insert a version with its changes and raw page (call inside a transaction)."""
+        """Insert a version with its changes and raw page (call inside a transaction).
+
+        The record and the page are compressed with the trial's first version (in this
+        language) as zlib's preset dictionary: a new version of a page mostly repeats
+        the first, so it costs a few hundred bytes, and reading any version takes at
+        most two decompressions.
+        """
         now = utc_now()
-        page = self._save_page(raw, content_type, now)
+        first = self._first_version_row(trial.id, language)
+        page = self._save_page(raw, content_type, now, base=first["page"] if first else None)
         latest = self.latest_version(trial.id, language)
         number = latest.number + 1 if latest else 1
+        data = _json(record).encode("utf-8")
+        if first is not None:
+            blob = _compress(data, self._record_bytes(first))
+            codec, base = "zlib-dict", first["id"]
+        else:
+            blob, codec, base = _compress(data), "zlib", None
+        columns = {name: record.get(name) for name in _RECORD_COLUMNS}
+        for name in ("secondary_ids", "conditions"):
+            columns[name] = _json(columns[name] or [])
         pk = self.db["versions"].insert({
             "trial": trial.id, "language": language, "number": number,
-            "content_hash": content_hash, "seen_at": now, "status": record.get("status"),
-            "date_last_modified": record.get("date_last_modified"),
-            "target_sample_size": record.get("target_sample_size"),
-            "record": _json(record), "page": page, "change_count": len(changes),
+            "content_hash": content_hash, "seen_at": now, **columns, "record": blob,
+            "record_codec": codec, "record_base": base, "page": page,
+            "change_count": len(changes),
         }).last_pk
         if changes:
             self.db["changes"].insert_all(
@@ -464,23 +494,48 @@ class Store:
             "status": record.get("status"),
             "date_last_modified": record.get("date_last_modified"),
         })
-        return _version(self.db["versions"].get(pk))
+        return self._version(self.db["versions"].get(pk))
 
-    def _save_page(self, raw: bytes, content_type: str, now: str) -> str:
+    def _first_version_row(self, trial: int, language: str) -> dict[str, Any] | None:
+        rows = list(self.db.query(
+            "select id, record, record_codec, record_base, page from versions "
+            "where trial = ? and language = ? order by number limit 1", [trial, language]))
+        return rows[0] if rows else None
+
+    def _record_bytes(self, row: dict[str, Any]) -> bytes:
+        """A version's record JSON, decompressed (with its base record if it has one)."""
+        if row["record_codec"] == "zlib":
+            return zlib.decompress(row["record"])
+        cached = self._bases.get(row["record_base"])
+        if cached is None:
+            base = self.db.execute("select record from versions where id = ?",
+                                   [row["record_base"]]).fetchone()
+            cached = zlib.decompress(base[0])
+            if len(self._bases) > 256:
+                self._bases.clear()
+            self._bases[row["record_base"]] = cached
+        return _decompress(row["record"], cached)
+
+    def _save_page(self, raw: bytes, content_type: str, now: str, base: str | None) -> str:
         digest = hashlib.sha256(raw).hexdigest()
         if not self.db.execute("select 1 from pages where sha256 = ?", [digest]).fetchone():
+            dictionary = self.raw_page(base) if base else None
             self.db["pages"].insert({
-                "sha256": digest, "content": zlib.compress(raw, 9), "compression": "zlib",
-                "size": len(raw), "content_type": content_type, "first_seen_at": now,
+                "sha256": digest, "content": _compress(raw, dictionary),
+                "compression": "zlib-dict" if dictionary else "zlib",
+                "base": base if dictionary else None, "size": len(raw),
+                "content_type": content_type, "first_seen_at": now,
             })
         return digest
 
     def raw_page(self, sha256: str) -> bytes | None:
-        row = self.db.execute("select content, compression from pages where sha256 = ?",
+        row = self.db.execute("select content, compression, base from pages where sha256 = ?",
                               [sha256]).fetchone()
         if row is None:
             return None
-        content, compression = row
+        content, compression, base = row
+        if compression == "zlib-dict":
+            return _decompress(content, self.raw_page(base) or b"")
         return zlib.decompress(content) if compression == "zlib" else content
 
     # --- fetches ------------------------------------------------------------------------
@@ -517,6 +572,23 @@ class Store:
                                [trial]).fetchone()[0]
 
 
+_RECORD_COLUMNS = ("status", "status_raw", "title_public", "title_scientific",
+                   "date_registered", "date_disclosed", "date_last_modified", "date_start",
+                   "date_completion", "target_sample_size", "secondary_ids", "conditions")
+
+
+def _compress(data: bytes, dictionary: bytes | None = None) -> bytes:
+    if dictionary is None:
+        return zlib.compress(data, 9)
+    compressor = zlib.compressobj(9, zdict=dictionary)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _decompress(data: bytes, dictionary: bytes) -> bytes:
+    decompressor = zlib.decompressobj(zdict=dictionary)
+    return decompressor.decompress(data) + decompressor.flush()
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -537,9 +609,9 @@ def _trial(row: dict[str, Any]) -> TrialRow:
     )
 
 
-def _version(row: dict[str, Any]) -> VersionRow:
+def _version_row(row: dict[str, Any], record: dict[str, Any]) -> VersionRow:
     return VersionRow(
         id=row["id"], trial=row["trial"], language=row["language"], number=row["number"],
-        content_hash=row["content_hash"], seen_at=row["seen_at"],
-        record=json.loads(row["record"]), page=row["page"],
+        content_hash=row["content_hash"], seen_at=row["seen_at"], record=record,
+        page=row["page"],
     )
