@@ -118,15 +118,24 @@ class HostPacer:
         if delay > 0:
             self._sleep(delay)
 
-    def done(self, host: str, extra_wait: float = 0.0, *, refused: bool = False) -> None:
-        """A request to ``host`` ended; ``refused`` when it answered 403/429/5xx."""
+    def done(self, host: str, extra_wait: float = 0.0, *, refused: bool = False,
+             started: float | None = None) -> None:
+        """A request to ``host`` that began at ``started`` has ended; ``refused`` when it
+        answered 403/429/5xx. The next may start ``interval`` after this one started
+        (so the pace is the configured one, whatever the latency), never before this
+        one ended, and never before the host's Retry-After."""
         factor = self._slowdown.get(host, 1.0)
         if refused:
             factor = min(factor * 2, self.MAX_SLOWDOWN)
         else:
             factor = max(1.0, 1.0 + (factor - 1.0) * self.RECOVERY)
         self._slowdown[host] = factor
-        self._next[host] = self._clock() + max(self.interval * factor, extra_wait)
+        now = self._clock()
+        begin = now if started is None else started
+        self._next[host] = max(begin + self.interval * factor, now + extra_wait)
+
+    def now(self) -> float:
+        return self._clock()
 
     def slowdown(self, host: str) -> float:
         return self._slowdown.get(host, 1.0)
@@ -208,18 +217,19 @@ class Fetcher:
                 self.pacer.wait_turn(host)
                 if self.cancel_event.is_set():
                     raise Cancelled(url)
+                began = self.pacer.now()
                 try:
                     response = self._get(url)
                     self.requests_made += 1
                 except httpx.HTTPError:
                     self.requests_made += 1
-                    self.pacer.done(host)
+                    self.pacer.done(host, started=began)
                     raise
                 pause = 0.0
                 if response.status_code in RETRYABLE_STATUS:
                     pause = retry_after_seconds(response.headers.get("retry-after")) or 0.0
                 refused = response.status_code in RETRYABLE_STATUS or response.status_code == 403
-                self.pacer.done(host, pause, refused=refused)
+                self.pacer.done(host, pause, refused=refused, started=began)
             if response.status_code in RETRYABLE_STATUS:
                 raise _RetryableStatus(response)
             return response

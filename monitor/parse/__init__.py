@@ -6,7 +6,9 @@ from monitor.parse.html import (
     RawField,
     block_text,
     clean_text,
+    iter_rows,
     load_html,
+    row_cells,
     table_rows,
 )
 
@@ -16,6 +18,8 @@ __all__ = [
     "RawField",
     "block_text",
     "clean_text",
+    "iter_rows",
     "load_html",
+    "row_cells",
     "table_rows",
 ]

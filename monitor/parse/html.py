@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 BREAK = "\ue000"  # private-use character standing for <br> until text is cleaned
 _BR = re.compile(r"<br\s*/?\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")  # Unicode whitespace: NBSP and U+3000 included; BREAK is not
+_NEEDS_SPACING = re.compile(r"\s\s|[^\S ]")  # two spaces, or any space other than " "
 # Zero-width characters, and control characters (a registry's text must never drive the
 # terminal it is printed on): dropped.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\ufeff]")
@@ -91,9 +92,11 @@ def clean_text(text: str) -> str:
     """
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text)
     if BREAK not in text:
-        return text.strip()
+        if _NEEDS_SPACING.search(text) is None:  # most labels and short values
+            return text.strip()
+        return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text)
     out: list[str] = []
     for line in text.split(BREAK):
         line = line.strip()
@@ -114,14 +117,27 @@ def block_text(nodes: Iterable[LexborNode]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def table_rows(table: LexborNode) -> list[list[str]]:
-    """Cell texts of a table, row by row, with empty rows dropped.
-
-    ``table tr`` rather than ``table > tr``: lexbor inserts ``<tbody>``.
-    """
+def iter_rows(table: LexborNode) -> list[LexborNode]:
+    """A table's own rows, in order (lexbor wraps them in an inserted <tbody>), found by
+    walking children: cheaper than a CSS query, and never a nested table's rows."""
     rows = []
-    for row in table.css("tr"):
-        cells = [node_text(cell) for cell in row.css("td, th")]
+    for part in table.iter():
+        if part.tag in ("tbody", "thead", "tfoot"):
+            rows += [row for row in part.iter() if row.tag == "tr"]
+        elif part.tag == "tr":
+            rows.append(part)
+    return rows
+
+
+def row_cells(row: LexborNode, tags: tuple[str, ...] = ("td", "th")) -> list[LexborNode]:
+    return [cell for cell in row.iter() if cell.tag in tags]
+
+
+def table_rows(table: LexborNode) -> list[list[str]]:
+    """Cell texts of a table, row by row, with empty rows dropped."""
+    rows = []
+    for row in iter_rows(table):
+        cells = [node_text(cell) for cell in row_cells(row)]
         if any(cells):
             rows.append(cells)
     return rows

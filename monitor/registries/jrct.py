@@ -13,6 +13,7 @@ saved page, and differs between years.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
@@ -22,7 +23,15 @@ from selectolax.lexbor import LexborNode
 from monitor.errors import ParseError
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import english, parse_date, parse_int
-from monitor.parse.html import ParsedPage, RawField, clean_text, load_html, node_text
+from monitor.parse.html import (
+    ParsedPage,
+    RawField,
+    clean_text,
+    iter_rows,
+    load_html,
+    node_text,
+    row_cells,
+)
 from monitor.registries.base import FetchText, TrialRef
 
 NAME = "jrct"
@@ -37,6 +46,9 @@ TRIAL_ID = re.compile(r"jRCT(?:\d{10}|[a-z]\d{9})(?!\d)")
 _INPUT_ID = re.compile(r"jrct(?:\d{10}|[a-z]\d{9})", re.IGNORECASE)
 OTHER_IDS = re.compile(r"UMIN\d{9}|NCT\d{8}|JapicCTI-\d{6}|jRCT(?:\d{10}|[a-z]\d{9})|"
                        r"JMA-IIA\d{5}|ISRCTN\d{8}", re.IGNORECASE)
+
+_WHITESPACE = re.compile(r"\s+")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 HISTORY_HEADINGS = ("変更履歴", "revisionhistory", "changehistory", "history")
 HISTORY_SECTION = "History"
@@ -89,9 +101,10 @@ STATUS_EN = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred labels on every page
 def label_key(text: str) -> str:
     """A label as matched: NFKC-normalized, case-folded, with every space removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
 _LABEL_KEYS.update({name: frozenset(label_key(k) for k in keys) for name, keys in LABELS.items()})
@@ -190,8 +203,7 @@ def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
     fields: list[RawField] = []
     section, subsection = "", ""
     history: tuple[int, str | None] | None = None
-    root = tree.body if tree.body is not None else tree.root
-    for node in root.traverse():
+    for node in tree.css("h2, h3, table"):  # document order, from lexbor
         if node.tag == "h2":
             section, subsection = _heading(node), ""
         elif node.tag == "h3":
@@ -223,10 +235,10 @@ def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
 
 def _header_rows(table: LexborNode) -> list[tuple[str, str]]:
     rows = []
-    for row in table.css("tr"):
-        label_cell, value_cell = row.css_first("th"), row.css_first("td")
-        if label_cell is not None and value_cell is not None:
-            rows.append((node_text(label_cell).replace("\n", " "), node_text(value_cell)))
+    for row in iter_rows(table):
+        heads, cells = row_cells(row, ("th",)), row_cells(row, ("td",))
+        if heads and cells:
+            rows.append((node_text(heads[0]).replace("\n", " "), node_text(cells[0])))
     return rows
 
 
@@ -248,11 +260,14 @@ def _inside_table(node: LexborNode) -> bool:
 
 def _split_label(cell: LexborNode) -> tuple[str, str]:
     """(Japanese, English) halves of a label cell, in any of its three spellings."""
-    labels = [node_text(label).replace("\n", " ") for label in cell.css("label")]
+    raw = clean_text(cell.text(deep=True, strip=False))
+    if "/" not in raw and "\n" not in raw:  # one label, one language: most cells
+        return (raw, "") if _is_japanese(raw) else ("", raw)
+    labels = [node_text(label).replace("\n", " ") for label in cell.iter()
+              if label.tag == "label"]
     labels = [label for label in labels if label]
     if len(labels) >= 2:
         return labels[0], labels[1]
-    raw = clean_text(cell.text(deep=True, strip=False))
     for separator in ("/", "\n"):
         head, sep, tail = raw.partition(separator)
         if sep and head.strip() and tail.strip() and _is_japanese(head) \
@@ -263,15 +278,20 @@ def _split_label(cell: LexborNode) -> tuple[str, str]:
 
 
 def _is_japanese(text: str) -> bool:
-    return bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text))
+    return _JAPANESE.search(text) is not None
 
 
 def _table_fields(table: LexborNode, section: str) -> list[RawField]:
     """Rows of a section table, with group labels carried down their rowspan."""
     fields: list[RawField] = []
     groups: list[list] = []  # [label, rows remaining]
-    for row in table.css("tr"):
-        heads, cells = row.css("th"), row.css("td")
+    for row in iter_rows(table):
+        heads, cells = [], []
+        for cell in row.iter():
+            if cell.tag == "th":
+                heads.append(cell)
+            elif cell.tag == "td":
+                cells.append(cell)
         new_groups = [[_group_label(th), _rowspan(th)] for th in heads[:-1]]
         groups = [g for g in groups if g[1] > 0] + new_groups
         if heads and cells:
@@ -303,8 +323,8 @@ def _rowspan(cell: LexborNode) -> int:
 def _history(table: LexborNode) -> tuple[int, str | None]:
     """Rows of the revision-history table and the newest publication date in it."""
     count, dates = 0, []
-    for row in table.css("tr"):
-        cells = [node_text(cell) for cell in row.css("td")]
+    for row in iter_rows(table):
+        cells = [node_text(cell) for cell in row_cells(row, ("td",))]
         if not cells:
             continue
         count += 1
@@ -330,19 +350,19 @@ def normalize_detail_page(page: ParsedPage, url: str) -> TrialRecord:
     conditions take the English side where the page gives both, like UMIN's record, so
     that a UMIN record and its jRCT twin can be compared.
     """
-    header = {label_key(label): value for label, value in page.summary.items()}
-    raw_rows: list[tuple[str, object]] = []
+    # label key → values, header first, built once: each canonical field is a lookup
+    index: dict[str, list[object]] = {}
+    for label, value in page.summary.items():
+        index.setdefault(label_key(label), []).append(value)
     for raw in page.fields:
         for label in (raw.label_ja, raw.label_en):
             if label:
-                raw_rows.append((label_key(label), raw.value))
+                index.setdefault(label_key(label), []).append(raw.value)
 
     def values(name: str) -> list[object]:
-        keys = _LABEL_KEYS[name]
-        found = [v for k, v in header.items() if k in keys]
-        found += [v for k, v in raw_rows if k in keys]
+        found = [v for key in _LABEL_KEYS[name] for v in index.get(key, ())]
         if name == "status":  # "a label ending in 進捗状況"
-            found += [v for k, v in [*header.items(), *raw_rows] if k.endswith("進捗状況")]
+            found += [v for key, vs in index.items() if key.endswith("進捗状況") for v in vs]
         return found
 
     def first(name: str, *, prefer_english: bool = False) -> str:

@@ -25,6 +25,7 @@ from monitor.parse.html import (
     clean_text,
     load_html,
     node_text,
+    table_rows,
 )
 from monitor.registries.base import FetchText, TrialRef
 
@@ -291,7 +292,7 @@ def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
             "(an error or maintenance page, or the registry changed its layout)"
         )
     summary = _parse_summary(summary_table)
-    groups: list[tuple[str, list[RawField]]] = [("", [])]
+    groups: list[tuple[str, list[tuple]]] = [("", [])]
     # One CSS query, answered in document order by lexbor, instead of a Python walk.
     for node in tree.css('h2, div[id^="Input_vew"]'):
         if node.tag == "h2":
@@ -306,9 +307,10 @@ def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
             "the registry changed its layout, or the page is cut short"
         )
     fields = [
-        RawField(_section_name(heading, group), raw.label, raw.value, raw.label_en, raw.label_ja)
+        RawField(section, label, value, label_en, label_ja)
         for heading, group in groups
-        for raw in group
+        for section in [_section_name(heading, group)]
+        for label, value, label_en, label_ja in group
     ]
     page = ParsedPage(NAME, language or _guess_language(fields), summary, fields)
     missing = [label for label in REQUIRED_FIELDS if not page.has(label)]
@@ -333,7 +335,7 @@ def _parse_summary(table: LexborNode) -> dict[str, str]:
     return summary
 
 
-def _parse_block(block: LexborNode) -> RawField | None:
+def _parse_block(block: LexborNode) -> tuple | None:
     """One field block: its <h3> label and the value after it.
 
     Children are iterated rather than queried with CSS: three selector queries per
@@ -361,26 +363,12 @@ def _parse_block(block: LexborNode) -> RawField | None:
     label = node_text(heading)
     label_ja, label_en = split_bilingual(label)
     if table is not None:
-        value: FieldValue = _table_value(_rows(table))
+        value: FieldValue = _table_value(table_rows(table))
     else:
         value = _text_value([t for t in map(node_text, paragraphs or loose) if t])
     if label_en == "Link to view the page" and isinstance(value, str):
         value = re.sub(r"^Value\s*", "", value)
-    return RawField("", label, value, label_en, label_ja)
-
-
-def _rows(table: LexborNode) -> list[list[str]]:
-    """Cell texts row by row (lexbor puts rows under an inserted <tbody>), empty rows
-    dropped."""
-    rows = []
-    for part in table.iter():
-        for row in (part.iter() if part.tag in ("tbody", "thead", "tfoot") else [part]):
-            if row.tag != "tr":
-                continue
-            cells = [node_text(cell) for cell in row.iter() if cell.tag in ("td", "th")]
-            if any(cells):
-                rows.append(cells)
-    return rows
+    return (label, value, label_en, label_ja)
 
 
 def _text_value(paragraphs: list[str]) -> FieldValue:
@@ -396,6 +384,8 @@ def _text_value(paragraphs: list[str]) -> FieldValue:
 
 def _language_tagged(lines: list[str]) -> dict[str, str] | None:
     """``日本語 …`` / ``英語 …`` parts → ``{"ja": …, "en": …}``; None if not so tagged."""
+    if not any("英語" in line for line in lines):  # the common case, decided at C speed
+        return None
     parts: dict[str, list[str]] = {}
     current: str | None = None
     for text in "\n".join(lines).split("\n"):
@@ -453,13 +443,15 @@ def _name_value(parts: dict[str, str]) -> FieldValue:
     return en or ja
 
 
-def _section_name(heading: str, fields: list[RawField]) -> str:
+def _section_name(heading: str, fields: list[tuple]) -> str:
     """The English section name: the heading if it is one, else the section whose
     labels the block's labels match best (the Japanese page's headings are Japanese)."""
+    if heading in SECTIONS:
+        return heading
     _, heading_en = split_bilingual(heading)
     if heading_en in SECTIONS:
         return heading_en
-    labels = {f.label_en for f in fields if f.label_en}
+    labels = {label_en for _, _, label_en, _ in fields if label_en}
     best, score = "", 0.0
     for name, known in SECTIONS.items():
         overlap = len(labels & set(known))
