@@ -271,8 +271,8 @@ def _bench_history(tmp: Path, quick: bool) -> None:
                              f"?, {names} from versions where trial = ? and number > 1",
                              [row.id, base, first.id])
             store.db.execute(
-                "insert into changes (version, field, old, new, severity) "
-                "select nv.id, c.field, c.old, c.new, c.severity from changes c "
+                "insert into version_changes (version, field, old, new, severity) "
+                "select nv.id, c.field, c.old, c.new, c.severity from version_changes c "
                 "join versions ov on c.version = ov.id and ov.trial = ? "
                 "join versions nv on nv.trial = ? and nv.number = ov.number", [first.id, row.id])
     store.close()

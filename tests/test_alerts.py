@@ -79,6 +79,13 @@ def check(checker, store, row):
     return list(checker.run([store.get_trial(row.id)], follow_links=False))
 
 
+def first_then_change(checker, store, row, registry, changed: bytes = V2) -> None:
+    """A first version (nothing to alert), then a real change (one alert queued)."""
+    check(checker, store, row)
+    registry.body = changed
+    check(checker, store, row)
+
+
 def webhook_settings(receiver, **options) -> AlertSettings:
     hook = WebhookSettings(name="hook", url=f"{receiver.base_url}/ctr",
                            secret_env="CTR_TEST_HOOK_SECRET", **options)
@@ -120,9 +127,7 @@ def test_webhook_body_and_signature(store, registries, receiver, env):
     clock = Clock()
     registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
                                           clock)
-    check(checker, store, row)
-    registry.body = V2
-    check(checker, store, row)
+    first_then_change(checker, store, row, registry)
     outbox.deliver_due()
     [got] = receiver.received
     body = got.json()
@@ -146,9 +151,7 @@ def test_crash_between_send_and_bookkeeping_resends_once_with_same_id(
     clock = Clock()
     registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
                                           clock)
-    check(checker, store, row)
-    registry.body = V2
-    check(checker, store, row)
+    first_then_change(checker, store, row, registry)
     original = store.record_alert_attempt
 
     def crash(*args, **kwargs):
@@ -171,9 +174,7 @@ def test_alert_too_old_is_given_up_and_listed(store, registries, receiver, env):
     clock = Clock()
     registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
                                           clock)
-    check(checker, store, row)
-    registry.body = V2
-    check(checker, store, row)
+    first_then_change(checker, store, row, registry)
     receiver.statuses = [500] * 20
     for _ in range(8):
         outbox.deliver_due()
@@ -192,9 +193,7 @@ def test_rules_filter_by_severity_and_field(store, registries, receiver, env):
     settings = AlertSettings(webhooks=settings.webhooks, rules=AlertRules(
         min_severity="low", exclude_fields=("date_last_modified",)))
     registry, checker, outbox, row = make(store, registries, settings, env, clock)
-    check(checker, store, row)
-    registry.body = V2
-    check(checker, store, row)
+    first_then_change(checker, store, row, registry)
     outbox.deliver_due()
     fields = [c["field"] for c in receiver.received[0].json()["changes"]]
     assert fields == ["status", "status_raw"]
@@ -278,9 +277,7 @@ def test_slack_webhook_body(store, registries, receiver, env):
     clock = Clock()
     registry, checker, outbox, row = make(
         store, registries, webhook_settings(receiver, format="slack"), env, clock)
-    check(checker, store, row)
-    registry.body = V2
-    check(checker, store, row)
+    first_then_change(checker, store, row, registry)
     outbox.deliver_due()
     body = receiver.received[0].json()
     assert set(body) == {"text"}
@@ -365,9 +362,7 @@ def test_logs_name_channels_without_secrets(store, registries, receiver, env, ca
     clock = Clock()
     registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
                                           clock)
-    check(checker, store, row)
-    registry.body = V2
-    check(checker, store, row)
+    first_then_change(checker, store, row, registry)
     receiver.statuses = [500]
     with caplog.at_level(logging.DEBUG):
         outbox.deliver_due()

@@ -54,7 +54,7 @@ def test_new_unchanged_changed(httpx_mock, checker, store):
     assert [(c.field, c.old, c.new, c.severity) for c in results[2].changes][0] == (
         "status", "recruiting", "active_not_recruiting", "high")
     assert store.db["versions"].count == 2
-    assert store.db["changes"].count == 3
+    assert store.db["version_changes"].count == 3
     assert store.db["fetches"].count == 4
 
 

@@ -24,7 +24,9 @@ def seed_record(umin, cassette="umin-R000047329-v1"):
 
 def test_schema_is_readable_with_foreign_keys_and_wal(store):
     db = store.db
-    assert {"trials", "fetches", "versions", "changes", "pages", "meta"} <= set(db.table_names())
+    assert {"trials", "fetches", "versions", "version_changes", "pages", "meta"} <= set(
+        db.table_names())
+    assert {"latest_records", "changes", "consistency"} <= set(db.view_names())
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
     fks = {(fk.column, fk.other_table) for fk in db["versions"].foreign_keys}
@@ -37,7 +39,8 @@ def test_schema_is_readable_with_foreign_keys_and_wal(store):
 
 def test_foreign_keys_are_enforced(store):
     with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute("insert into changes (version, field, severity) values (999, 'x', 'low')")
+        store.db.execute("insert into version_changes (version, field, severity) "
+                         "values (999, 'x', 'low')")
 
 
 def test_watch_is_idempotent_and_finds_any_id_form(store):
@@ -159,5 +162,5 @@ def test_pre_release_database_is_refused_with_a_fix(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("create table meta (key text primary key, value text)")
         conn.execute("insert into meta values ('schema_version', '2')")
-    with pytest.raises(Exception, match="pre-release build .* move it aside"):
+    with pytest.raises(Exception, match="pre-release build .* move it aside"):  # schema 2
         Store(path)

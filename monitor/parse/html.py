@@ -10,7 +10,6 @@ sentinel becomes the only line break.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -109,12 +108,6 @@ def clean_text(text: str) -> str:
 
 def node_text(node: LexborNode) -> str:
     return clean_text(node.text(deep=True, separator="", strip=False))
-
-
-def block_text(nodes: Iterable[LexborNode]) -> str:
-    """Clean text of several sibling nodes, each starting on its own line."""
-    parts = [node_text(node) for node in nodes]
-    return "\n".join(part for part in parts if part)
 
 
 def iter_rows(table: LexborNode) -> list[LexborNode]:

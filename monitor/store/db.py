@@ -28,7 +28,7 @@ from monitor.diff.changes import Change
 from monitor.errors import StoreError
 from monitor.registries.base import TrialRef
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 def iso_time(timestamp: float) -> str:
@@ -141,7 +141,7 @@ class Store:
         if "meta" not in self.db.table_names():
             return False
         row = self.db.execute("select value from meta where key = 'schema_version'").fetchone()
-        if row is not None and row[0].isdigit() and int(row[0]) < 3:
+        if row is not None and row[0].isdigit() and int(row[0]) < 4:
             raise StoreError(f"{self.path} was made by a pre-release build (schema {row[0]}): "
                              "move it aside and run `ctr-monitor check` to start afresh")
         return row is not None and row[0] == SCHEMA_VERSION
@@ -182,7 +182,7 @@ class Store:
                           ("record_base", "versions", "id")],
             if_not_exists=True,
         )
-        db["changes"].create(
+        db["version_changes"].create(
             {"id": int, "version": int, "field": str, "old": str, "new": str,
              "severity": str},
             pk="id", not_null={"version", "field", "severity"},
@@ -228,7 +228,7 @@ class Store:
             ("trials", ["registry", "trial_id"], True),
             ("trials", ["registry", "receipt_number"], True),
             ("versions", ["trial", "language", "number"], True),
-            ("changes", ["version"], False),
+            ("version_changes", ["version"], False),
             ("fetches", ["trial", "started_at"], False),
             ("links", ["trial", "linked_trial"], True),
             ("disagreements", ["trial", "other_trial", "closed_at"], False),
@@ -237,11 +237,49 @@ class Store:
             ("alert_attempts", ["alert"], False),
         ):
             db[table].create_index(columns, unique=unique, if_not_exists=True)
+        self._create_views()
+        if "versions_fts" not in db.table_names():
+            # Titles and conditions, searchable in Datasette; trigram, because Japanese
+            # text has no spaces between words.
+            db["versions"].enable_fts(["title_public", "title_scientific", "conditions"],
+                                      tokenize="trigram", create_triggers=True)
         # Columns added after the first release: added in place, data kept.
         for column in ("next_check_at", "overdue_since"):
             if column not in db["trials"].columns_dict:
                 db["trials"].add_column(column, str)
         db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
+
+    def _create_views(self) -> None:
+        """Readable views for people and Datasette (`datasette ctr-monitor.db`)."""
+        views = {
+            "latest_records": """
+                select t.registry, coalesce(t.trial_id, t.receipt_number) as trial_id,
+                       t.receipt_number, v.language, v.number as version, v.seen_at,
+                       v.status, v.status_raw, v.title_public, v.title_scientific,
+                       v.date_registered, v.date_last_modified, v.date_start,
+                       v.date_completion, v.target_sample_size, v.secondary_ids,
+                       v.conditions, t.watched, t.last_checked_at, t.last_success_at,
+                       t.consecutive_failures, t.last_error
+                from versions v join trials t on t.id = v.trial
+                where v.number = (select max(number) from versions
+                                  where trial = v.trial and language = v.language)""",
+            "changes": """
+                select t.registry, coalesce(t.trial_id, t.receipt_number) as trial_id,
+                       v.language, v.number as version, v.seen_at, c.field, c.old, c.new,
+                       c.severity
+                from version_changes c join versions v on v.id = c.version
+                join trials t on t.id = v.trial""",
+            "consistency": """
+                select a.registry as registry, coalesce(a.trial_id, a.receipt_number)
+                       as trial_id, b.registry as other_registry,
+                       coalesce(b.trial_id, b.receipt_number) as other_trial_id,
+                       d.field, d."values", d.severity, d.note, d.opened_at, d.closed_at
+                from disagreements d join trials a on a.id = d.trial
+                join trials b on b.id = d.other_trial""",
+        }
+        for name, sql in views.items():
+            self.db.execute(f"drop view if exists {name}")
+            self.db.execute(f"create view {name} as {sql}")
 
     # --- trials -------------------------------------------------------------------------
 
@@ -455,8 +493,8 @@ class Store:
     def changes(self, version: int) -> list[Change]:
         return [Change(r["field"], json.loads(r["old"]) if r["old"] is not None else None,
                        json.loads(r["new"]) if r["new"] is not None else None, r["severity"])
-                for r in self.db.query("select * from changes where version = ? order by id",
-                                       [version])]
+                for r in self.db.query(
+                    "select * from version_changes where version = ? order by id", [version])]
 
     def add_version(self, trial: TrialRow, language: str, record: dict[str, Any],
                     content_hash: str, raw: bytes, content_type: str,
@@ -489,7 +527,7 @@ class Store:
             "change_count": len(changes),
         }).last_pk
         if changes:
-            self.db["changes"].insert_all(
+            self.db["version_changes"].insert_all(
                 {"version": pk, "field": c.field, "old": _json_or_none(c.old),
                  "new": _json_or_none(c.new), "severity": c.severity} for c in changes)
         self.db["trials"].update(trial.id, {
@@ -569,10 +607,6 @@ class Store:
             self.db["trials"].update(trial.id, {
                 "last_checked_at": now, "last_success_at": now,
                 "consecutive_failures": 0, "last_error": None, "overdue_since": None})
-
-    def fetch_count(self, trial: int) -> int:
-        return self.db.execute("select count(*) from fetches where trial = ?",
-                               [trial]).fetchone()[0]
 
 
 _RECORD_COLUMNS = ("status", "status_raw", "title_public", "title_scientific",
