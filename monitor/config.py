@@ -17,6 +17,7 @@ from monitor.diff.changes import SEVERITIES
 from monitor.diff.consistency import ConsistencyRules
 from monitor.errors import ConfigError
 from monitor.fetch.client import DEFAULT_USER_AGENT, HttpSettings
+from monitor.report.overdue import OverdueRules
 
 DEFAULT_PATH = Path("config.toml")
 DEFAULT_DATABASE = "ctr-monitor.db"
@@ -33,6 +34,7 @@ _ALLOWED: dict[str, set[str]] = {
     "watch": {"id", "languages", "interval", "note", "alert_min_severity", "alert_fields",
               "alert_exclude_fields"},
     "consistency": {"max_days_apart", "min_title_similarity"},
+    "overdue": {"stale_after", "completion_grace"},
     "alerts": {"min_severity", "fields", "exclude_fields", "failure_threshold", "max_age",
                "retry_base", "webhook", "email"},
 }
@@ -111,6 +113,7 @@ class Config:
     watches: list[Watch] = field(default_factory=list)
     consistency: ConsistencyRules = field(default_factory=ConsistencyRules)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    overdue: OverdueRules = field(default_factory=OverdueRules)
 
 
 def parse_duration(value: Any, key: str) -> float:
@@ -291,7 +294,16 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
     return Config(path=path, database=database_path, http=settings, registries=registries,
                   follow_links=follow, interval=interval, jitter=jitter, workers=workers,
                   severity_rules=rules, watches=watches, consistency=rules_consistency,
-                  alerts=_alerts(data))
+                  alerts=_alerts(data), overdue=_overdue(data))
+
+
+def _overdue(data: dict[str, Any]) -> OverdueRules:
+    section = _section(data, "overdue")
+    return OverdueRules(
+        stale_after_days=round(parse_duration(section.get("stale_after", "365d"),
+                                              "[overdue] stale_after") / 86400),
+        completion_grace_days=round(parse_duration(section.get("completion_grace", "0d"),
+                                                   "[overdue] completion_grace") / 86400))
 
 
 def _is_loopback(url: str | None) -> bool:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -22,16 +24,19 @@ from monitor.alert import sample_event
 from monitor.cli import render
 from monitor.cli.app import App
 from monitor.cli.logs import setup_logging
+from monitor.config import parse_duration
 from monitor.daemon import Daemon, DaemonLock
 from monitor.diff.changes import diff_versions
-from monitor.errors import InputError, MonitorError
+from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.fetch.cassette import RecordingTransport
 from monitor.fetch.client import Fetcher
 from monitor.fetch.decode import decode_html
 from monitor.fetch.post import DeliveryError
 from monitor.pipeline import CheckOutcome
 from monitor.registries import REGISTRY_TYPES, build_registries
-from monitor.store.db import utc_now
+from monitor.report import atom_feed, collect_report, overdue_flags
+from monitor.report.render import report_html, report_json, report_markdown, report_text
+from monitor.store.db import iso_time, utc_now
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -90,6 +95,11 @@ def _app(ctx: click.Context) -> App:
     return ctx.obj["app"]
 
 
+def _overdue_flags(app: App, row) -> list[str]:
+    record = app.checker.latest_record(row)
+    return overdue_flags(record, datetime.now(UTC).date(), app.config.overdue) if record else []
+
+
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
 @click.pass_context
@@ -130,14 +140,16 @@ def list_trials(ctx: click.Context, fmt: str) -> None:
         entries.append((row, None))
         entries += [(linked, row) for linked in app.store.linked(row.id)]
     if fmt == "json":
-        click.echo(render.to_json([render.trial_json(app.store, row, parent)
-                                   for row, parent in entries]))
+        click.echo(render.to_json([
+            {**render.trial_json(app.store, row, parent),
+             "overdue": _overdue_flags(app, row)} for row, parent in entries]))
         return
     if not entries:
         click.echo("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
                    "or list it under [[watch]] in the config")
         return
-    render.trials_table(render.console(), app.store, entries)
+    render.trials_table(render.console(), app.store, entries,
+                        {row.id: _overdue_flags(app, row) for row, _ in entries})
 
 
 @cli.command()
@@ -301,6 +313,81 @@ def consistency(ctx: click.Context, trial: str | None, fmt: str) -> None:
                    "under its secondary IDs ([jrct] follow_links)")
         return
     click.echo(render.consistency_text(report))
+
+
+def _since(value: str | None, default_days: int) -> str:
+    """``--since``: a date (2026-11-01) or a duration back from now (7d, 12h)."""
+    if value is None:
+        moment = datetime.now(UTC) - timedelta(days=default_days)
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
+        except ValueError:
+            raise InputError(f"--since {value}: not a date (use YYYY-MM-DD or 7d)") from None
+    else:
+        try:
+            seconds = parse_duration(value, "--since")
+        except ConfigError:
+            raise InputError(f"--since {value}: use a date (2026-11-01) or a duration back "
+                             "from now (7d, 12h)") from None
+        moment = datetime.now(UTC) - timedelta(seconds=seconds)
+    return iso_time(moment.timestamp())
+
+
+@cli.command()
+@click.option("--since", help="Start of the period: a date (2026-11-01) or 7d, 12h… "
+              "[default: 7d]")
+@click.option("--watch", "watch_ids", multiple=True, help="Only these trials (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]),
+              default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file instead of standard output.")
+@click.option("--all", "include_quiet", is_flag=True, help="Include trials with nothing new.")
+@click.pass_context
+def report(ctx: click.Context, since: str | None, watch_ids: tuple[str, ...], fmt: str,
+           output: Path | None, include_quiet: bool) -> None:
+    """Every change in a period, grouped by trial, most severe first, with consistency
+    flags, failing checks and overdue records."""
+    app = _app(ctx)
+    start = _since(since, 7)
+    rows = [app.find(text) for text in watch_ids] if watch_ids else app.store.trials()
+    reports = collect_report(app.store, rows, since=start, today=datetime.now(UTC).date(),
+                             overdue_rules=app.config.overdue, include_quiet=include_quiet)
+    now = utc_now()
+    text = {"text": lambda: report_text(reports, start),
+            "markdown": lambda: report_markdown(reports, start),
+            "json": lambda: report_json(reports, start, now),
+            "html": lambda: report_html(reports, start, now)}[fmt]()
+    _write(text, output)
+
+
+@cli.command()
+@click.option("--since", help="Oldest change to include: a date or 30d… [default: 30d]")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file (e.g. a web server's folder) instead of stdout.")
+@click.pass_context
+def feed(ctx: click.Context, since: str | None, limit: int, output: Path | None) -> None:
+    """An Atom feed of changes, for feed readers."""
+    app = _app(ctx)
+    entries = app.store.changed_versions(_since(since, 30), limit)
+    data = atom_feed(entries, feed_key=str(app.config.database.resolve()),
+                     generated_at=utc_now())
+    if output is None:
+        click.echo(data.decode("utf-8"))
+    else:
+        _write(data.decode("utf-8"), output)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
+    click.echo(f"wrote {output}", err=True)
 
 
 @cli.command()

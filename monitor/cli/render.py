@@ -18,6 +18,7 @@ from rich.text import Text
 from monitor.diff.changes import Change
 from monitor.normalize.record import CANONICAL_FIELDS
 from monitor.pipeline import CheckOutcome
+from monitor.report.render import plain as _plain
 from monitor.store.db import Store, TrialRow
 
 _INLINE_LIMIT = 70
@@ -25,14 +26,6 @@ _INLINE_LIMIT = 70
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value if value else '""'
-    return json.dumps(value, ensure_ascii=False)
 
 
 # --- records ------------------------------------------------------------------------
@@ -146,7 +139,8 @@ def _disagreement(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def trials_table(console: Console, store: Store,
-                 entries: Iterable[tuple[TrialRow, TrialRow | None]]) -> None:
+                 entries: Iterable[tuple[TrialRow, TrialRow | None]],
+                 overdue: dict[int, list[str]] | None = None) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("trial", "registry", "status", "last modified", "versions", "last check"):
         table.add_column(column, no_wrap=True)
@@ -159,6 +153,9 @@ def trials_table(console: Console, store: Store,
                  for d in store.open_disagreements(row.id, other.id).values()]
         agree = ("—" if not store.linked(row.id) else
                  "agree" if not flags else ", ".join(f"{d['field']} differs" for d in flags))
+        late = (overdue or {}).get(row.id) or []
+        if late:
+            health = f"OVERDUE: {'; '.join(late)}" + ("" if health == "ok" else f"; {health}")
         name = row.trial_id or row.receipt_number or row.label
         table.add_row(*(Text(str(cell)) for cell in (
             f"  ↳ {name}" if parent else name, row.registry, row.status or "—",

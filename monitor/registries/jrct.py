@@ -165,7 +165,19 @@ class JrctRegistry:
         return normalize_detail_page(page, url)
 
     def canonical_sources(self) -> dict[str, str]:
-        return {}  # raw jRCT labels vary by year and trial type: report raw changes too
+        """Header rows a canonical field reports; section rows vary by year and trial
+        type, so their raw changes are reported too."""
+        header = {
+            "trial_id": ("jRCT番号", "臨床研究実施計画番号", "jRCT ID"),
+            "status_raw": ("進捗状況", "Recruitment status"),
+            "date_last_modified": ("最終公表日", "Last modified on"),
+            "date_registered": ("初回公表日", "Date of registration"),
+            "title_scientific": ("研究名称", "Scientific Title"),
+            "title_public": ("平易な研究名称", "Public Title"),
+            "conditions": ("対象疾患名",),
+        }
+        return {f"fields.Header.{label}": name for name, labels in header.items()
+                for label in labels}
 
     def severity_rules(self) -> list[tuple[str, str]]:
         return [

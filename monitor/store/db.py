@@ -579,6 +579,22 @@ class Store:
             return _decompress(content, self.raw_page(base) or b"")
         return zlib.decompress(content) if compression == "zlib" else content
 
+    def changed_versions(self, since: str, limit: int) -> list[dict[str, Any]]:
+        """Versions that changed something, newest first, with their trial and changes:
+        the entries of the Atom feed."""
+        rows = list(self.db.query(
+            "select v.id, v.trial, v.language, v.number, v.seen_at, t.registry, "
+            "coalesce(t.trial_id, t.receipt_number) as trial_id, t.title "
+            "from versions v join trials t on t.id = v.trial "
+            "where v.change_count > 0 and v.seen_at >= ? order by v.seen_at desc, v.id desc "
+            "limit ?", [since, limit]))
+        for row in rows:
+            version = self.version(row["trial"], row["language"], row["number"])
+            row["url"] = version.record.get("url", "") if version else ""
+            row["version"] = row["number"]
+            row["changes"] = [c.to_dict() for c in self.changes(row["id"])]
+        return rows
+
     # --- fetches ------------------------------------------------------------------------
 
     def record_fetch(self, trial: TrialRow, *, url: str, language: str | None, started_at: str,
