@@ -30,7 +30,7 @@ from monitor.alert.outbox import Outbox
 from monitor.errors import MonitorError
 from monitor.fetch.client import Cancelled
 from monitor.pipeline import Checker
-from monitor.store.db import Store, TrialRow, iso_time
+from monitor.store import Store, TrialRow, iso_time
 
 log = logging.getLogger("monitor.daemon")
 

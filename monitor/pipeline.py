@@ -28,7 +28,7 @@ from monitor.fetch.client import Fetcher, Page
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import content_hash
 from monitor.registries.base import Registry, TrialRef
-from monitor.store.db import Store, TrialRow, utc_now
+from monitor.store import Store, TrialRow, utc_now
 
 log = logging.getLogger(__name__)
 

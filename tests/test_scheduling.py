@@ -9,7 +9,7 @@ import pytest
 from monitor.cli.app import App
 from monitor.daemon import Daemon, DaemonLock
 from monitor.errors import MonitorError
-from monitor.store.db import iso_time
+from monitor.store import iso_time
 
 
 @pytest.fixture

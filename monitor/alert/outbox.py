@@ -26,7 +26,7 @@ from monitor.config import AlertRules, AlertSettings
 from monitor.diff.changes import Change
 from monitor.fetch.post import DeliveryError
 from monitor.pipeline import CheckOutcome
-from monitor.store.db import Store, TrialRow, iso_time
+from monitor.store import Store, TrialRow, iso_time
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from monitor.fetch.post import Poster
 from monitor.pipeline import Checker
 from monitor.registries import build_registries, parse_trial_input
 from monitor.registries.base import Registry, TrialRef
-from monitor.store.db import Store, TrialRow
+from monitor.store import Store, TrialRow
 
 
 @dataclass

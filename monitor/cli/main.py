@@ -36,7 +36,7 @@ from monitor.pipeline import CheckOutcome
 from monitor.registries import REGISTRY_TYPES, build_registries
 from monitor.report import atom_feed, collect_report, overdue_flags
 from monitor.report.render import report_html, report_json, report_markdown, report_text
-from monitor.store.db import iso_time, utc_now
+from monitor.store import iso_time, utc_now
 
 FORMATS = click.Choice(["text", "json"])
 

@@ -19,7 +19,7 @@ from monitor.diff.changes import Change
 from monitor.normalize.record import CANONICAL_FIELDS
 from monitor.pipeline import CheckOutcome
 from monitor.report.render import plain as _plain
-from monitor.store.db import Store, TrialRow
+from monitor.store import Store, TrialRow
 
 _INLINE_LIMIT = 70
 

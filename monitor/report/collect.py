@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from monitor.report.overdue import OverdueRules, overdue_flags
-from monitor.store.db import Store, TrialRow
+from monitor.store import Store, TrialRow
 
 _RANK = {"high": 0, "medium": 1, "low": 2}
 

@@ -17,8 +17,6 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,61 +25,21 @@ import sqlite_utils
 from monitor.diff.changes import Change
 from monitor.errors import StoreError
 from monitor.registries.base import TrialRef
-
-SCHEMA_VERSION = "4"
-
-
-def iso_time(timestamp: float) -> str:
-    """A UTC timestamp as stored: ISO 8601 to the millisecond, ``Z``-suffixed, so that
-    stored times sort as text."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def utc_now() -> str:
-    return iso_time(datetime.now(UTC).timestamp())
-
-
-@dataclass(frozen=True)
-class TrialRow:
-    id: int
-    registry: str
-    trial_id: str | None
-    receipt_number: str | None
-    title: str | None
-    status: str | None
-    date_last_modified: str | None
-    watched: bool
-    watch_source: str | None
-    added_input: str | None
-    last_checked_at: str | None
-    last_success_at: str | None
-    consecutive_failures: int
-    last_error: str | None
-    next_check_at: str | None = None
-    overdue_since: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.trial_id or self.receipt_number or self.added_input or f"#{self.id}"
-
-    def ref(self) -> TrialRef:
-        return TrialRef(self.registry, self.trial_id, self.receipt_number)
+from monitor.store.links import LinkTables
+from monitor.store.outbox import OutboxTables
+from monitor.store.rows import (
+    TrialRow,
+    VersionRow,
+    _json,
+    _json_or_none,
+    _trial,
+    _version_row,
+    utc_now,
+)
+from monitor.store.schema import SCHEMA_VERSION, create_schema
 
 
-@dataclass(frozen=True)
-class VersionRow:
-    id: int
-    trial: int
-    language: str
-    number: int
-    content_hash: str
-    seen_at: str
-    record: dict[str, Any]
-    page: str | None
-
-
-class Store:
+class Store(LinkTables, OutboxTables):
     """The monitor's database. Not thread-safe: one Store per thread."""
 
     def __init__(self, path: str | Path) -> None:
@@ -102,7 +60,7 @@ class Store:
                 self.db.enable_wal()
             if not self._schema_is_current():
                 with self.transaction():
-                    self._create_schema()
+                    create_schema(self.db)
         except (sqlite3.DatabaseError, OSError) as error:
             raise StoreError(f"cannot open database {self.path}: {error} "
                              "(check [storage] database in the config)") from None
@@ -145,141 +103,6 @@ class Store:
             raise StoreError(f"{self.path} was made by a pre-release build (schema {row[0]}): "
                              "move it aside and run `ctr-monitor check` to start afresh")
         return row is not None and row[0] == SCHEMA_VERSION
-
-    # --- schema -------------------------------------------------------------------------
-
-    def _create_schema(self) -> None:
-        db = self.db
-        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        db["trials"].create(
-            {"id": int, "registry": str, "trial_id": str, "receipt_number": str,
-             "title": str, "status": str, "date_last_modified": str, "watched": int,
-             "watch_source": str, "added_input": str, "added_at": str,
-             "last_checked_at": str, "last_success_at": str,
-             "consecutive_failures": int, "last_error": str},
-            pk="id", not_null={"registry", "watched", "added_at", "consecutive_failures"},
-            defaults={"watched": 1, "consecutive_failures": 0}, if_not_exists=True,
-        )
-        db["pages"].create(
-            {"sha256": str, "content": bytes, "compression": str, "base": str,
-             "size": int, "content_type": str, "first_seen_at": str},
-            pk="sha256", not_null={"content", "compression", "size"},
-            foreign_keys=[("base", "pages", "sha256")], if_not_exists=True,
-        )
-        # The canonical fields as readable columns; the whole record (raw fields
-        # included) compressed in `record`, against the first version's record.
-        db["versions"].create(
-            {"id": int, "trial": int, "language": str, "number": int,
-             "content_hash": str, "seen_at": str, "status": str, "status_raw": str,
-             "title_public": str, "title_scientific": str, "date_registered": str,
-             "date_disclosed": str, "date_last_modified": str, "date_start": str,
-             "date_completion": str, "target_sample_size": int, "secondary_ids": str,
-             "conditions": str, "record": bytes, "record_codec": str,
-             "record_base": int, "page": str, "change_count": int},
-            pk="id", not_null={"trial", "language", "number", "content_hash", "seen_at",
-                               "record", "record_codec"},
-            foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256"),
-                          ("record_base", "versions", "id")],
-            if_not_exists=True,
-        )
-        db["version_changes"].create(
-            {"id": int, "version": int, "field": str, "old": str, "new": str,
-             "severity": str},
-            pk="id", not_null={"version", "field", "severity"},
-            foreign_keys=[("version", "versions", "id")], if_not_exists=True,
-        )
-        db["fetches"].create(
-            {"id": int, "trial": int, "language": str, "url": str, "started_at": str,
-             "duration_ms": int, "attempts": int, "status_code": int, "outcome": str,
-             "reason": str, "error": str, "bytes": int, "version": int},
-            pk="id", not_null={"trial", "url", "started_at", "outcome"},
-            foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")],
-            if_not_exists=True,
-        )
-        db["links"].create(
-            {"id": int, "trial": int, "linked_trial": int, "found_at": str},
-            pk="id", not_null={"trial", "linked_trial", "found_at"},
-            foreign_keys=[("trial", "trials", "id"), ("linked_trial", "trials", "id")],
-            if_not_exists=True,
-        )
-        db["disagreements"].create(
-            {"id": int, "trial": int, "other_trial": int, "field": str, "values": str,
-             "severity": str, "note": str, "opened_at": str, "closed_at": str},
-            pk="id", not_null={"trial", "other_trial", "field", "severity", "opened_at"},
-            foreign_keys=[("trial", "trials", "id"), ("other_trial", "trials", "id")],
-            if_not_exists=True,
-        )
-        db["alerts"].create(
-            {"id": int, "delivery_id": str, "channel": str, "event": str, "trial": int,
-             "payload": str, "status": str, "attempts": int, "created_at": str,
-             "next_attempt_at": str, "last_attempt_at": str, "last_error": str,
-             "delivered_at": str, "lease_until": str},
-            pk="id", not_null={"delivery_id", "channel", "event", "payload", "status",
-                               "attempts", "created_at", "next_attempt_at"},
-            defaults={"status": "pending", "attempts": 0},
-            foreign_keys=[("trial", "trials", "id")], if_not_exists=True,
-        )
-        db["alert_attempts"].create(
-            {"id": int, "alert": int, "attempted_at": str, "ok": int, "detail": str},
-            pk="id", not_null={"alert", "attempted_at", "ok"},
-            foreign_keys=[("alert", "alerts", "id")], if_not_exists=True,
-        )
-        for table, columns, unique in (
-            ("trials", ["registry", "trial_id"], True),
-            ("trials", ["registry", "receipt_number"], True),
-            ("versions", ["trial", "language", "number"], True),
-            ("version_changes", ["version"], False),
-            ("fetches", ["trial", "started_at"], False),
-            ("links", ["trial", "linked_trial"], True),
-            ("disagreements", ["trial", "other_trial", "closed_at"], False),
-            ("alerts", ["delivery_id", "channel"], True),
-            ("alerts", ["status", "next_attempt_at"], False),
-            ("alert_attempts", ["alert"], False),
-        ):
-            db[table].create_index(columns, unique=unique, if_not_exists=True)
-        self._create_views()
-        if "versions_fts" not in db.table_names():
-            # Titles and conditions, searchable in Datasette; trigram, because Japanese
-            # text has no spaces between words.
-            db["versions"].enable_fts(["title_public", "title_scientific", "conditions"],
-                                      tokenize="trigram", create_triggers=True)
-        # Columns added after the first release: added in place, data kept.
-        for column in ("next_check_at", "overdue_since"):
-            if column not in db["trials"].columns_dict:
-                db["trials"].add_column(column, str)
-        db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
-
-    def _create_views(self) -> None:
-        """Readable views for people and Datasette (`datasette ctr-monitor.db`)."""
-        views = {
-            "latest_records": """
-                select t.registry, coalesce(t.trial_id, t.receipt_number) as trial_id,
-                       t.receipt_number, v.language, v.number as version, v.seen_at,
-                       v.status, v.status_raw, v.title_public, v.title_scientific,
-                       v.date_registered, v.date_last_modified, v.date_start,
-                       v.date_completion, v.target_sample_size, v.secondary_ids,
-                       v.conditions, t.watched, t.last_checked_at, t.last_success_at,
-                       t.consecutive_failures, t.last_error
-                from versions v join trials t on t.id = v.trial
-                where v.number = (select max(number) from versions
-                                  where trial = v.trial and language = v.language)""",
-            "changes": """
-                select t.registry, coalesce(t.trial_id, t.receipt_number) as trial_id,
-                       v.language, v.number as version, v.seen_at, c.field, c.old, c.new,
-                       c.severity
-                from version_changes c join versions v on v.id = c.version
-                join trials t on t.id = v.trial""",
-            "consistency": """
-                select a.registry as registry, coalesce(a.trial_id, a.receipt_number)
-                       as trial_id, b.registry as other_registry,
-                       coalesce(b.trial_id, b.receipt_number) as other_trial_id,
-                       d.field, d."values", d.severity, d.note, d.opened_at, d.closed_at
-                from disagreements d join trials a on a.id = d.trial
-                join trials b on b.id = d.other_trial""",
-        }
-        for name, sql in views.items():
-            self.db.execute(f"drop view if exists {name}")
-            self.db.execute(f"create view {name} as {sql}")
 
     # --- trials -------------------------------------------------------------------------
 
@@ -359,47 +182,6 @@ class Store:
         }).last_pk
         return self.get_trial(pk)
 
-    # --- links and disagreements --------------------------------------------------------
-
-    def link(self, a: TrialRow, b: TrialRow) -> None:
-        """Record that ``a`` and ``b`` are one trial in two registries (both ways)."""
-        now = utc_now()
-        for one, other in ((a, b), (b, a)):
-            self.db.execute(
-                "insert or ignore into links (trial, linked_trial, found_at) values (?, ?, ?)",
-                [one.id, other.id, now])
-
-    def linked(self, trial: int) -> list[TrialRow]:
-        return [_trial(r) for r in self.db.query(
-            "select trials.* from links join trials on trials.id = links.linked_trial "
-            "where links.trial = ? order by trials.id", [trial])]
-
-    def open_disagreements(self, a: int, b: int) -> dict[str, dict[str, Any]]:
-        first, second = sorted((a, b))
-        return {r["field"]: r for r in self.db.query(
-            "select * from disagreements where trial = ? and other_trial = ? "
-            "and closed_at is null", [first, second])}
-
-    def sync_disagreements(self, a: int, b: int, current: list) -> tuple[list, list]:
-        """Open the disagreements newly found, close those gone; return both lists (the
-        still-open ones are not news). Call inside a transaction."""
-        first, second = sorted((a, b))
-        existing = self.open_disagreements(first, second)
-        now = utc_now()
-        opened = [d for d in current if d.field not in existing
-                  or json.loads(existing[d.field]["values"]) != d.values]
-        names = {d.field for d in current}
-        closed = [row for field, row in existing.items()
-                  if field not in names or any(d.field == field for d in opened)]
-        for row in closed:
-            self.db["disagreements"].update(row["id"], {"closed_at": now})
-        for d in opened:
-            self.db["disagreements"].insert({
-                "trial": first, "other_trial": second, "field": d.field,
-                "values": _json(d.values), "severity": d.severity, "note": d.note,
-                "opened_at": now})
-        return opened, closed
-
     # --- schedule -----------------------------------------------------------------------
 
     def set_next_check(self, trial: int, when: str | None) -> None:
@@ -407,61 +189,6 @@ class Store:
 
     def set_overdue(self, trial: int, since: str | None) -> None:
         self.db["trials"].update(trial, {"overdue_since": since})
-
-    def alert_counts(self) -> dict[str, int]:
-        return {r["status"]: r["n"] for r in self.db.query(
-            "select status, count(*) as n from alerts group by status")}
-
-    # --- alert outbox -------------------------------------------------------------------
-
-    def enqueue_alert(self, *, delivery_id: str, channel: str, event: str, trial: int | None,
-                      payload: dict[str, Any], now: str) -> None:
-        """Queue one event for one channel (call inside the transaction that caused it)."""
-        self.db["alerts"].insert({
-            "delivery_id": delivery_id, "channel": channel, "event": event, "trial": trial,
-            "payload": _json(payload), "status": "pending", "attempts": 0, "created_at": now,
-            "next_attempt_at": now})
-
-    def claim_due_alerts(self, now: str, lease_until: str) -> list[dict[str, Any]]:
-        """Pending alerts whose time has come, leased to this process so that a second
-        process delivering at the same time cannot send them too."""
-        with self.transaction():
-            rows = list(self.db.query(
-                "select * from alerts where status = 'pending' and next_attempt_at <= ? "
-                "and (lease_until is null or lease_until < ?) order by id", [now, now]))
-            for row in rows:
-                self.db["alerts"].update(row["id"], {"lease_until": lease_until})
-        for row in rows:
-            row["payload"] = json.loads(row["payload"])
-        return rows
-
-    def record_alert_attempt(self, alert: dict[str, Any], *, now: str, ok: bool, detail: str,
-                             next_attempt_at: str | None = None, dead: bool = False) -> None:
-        with self.transaction():
-            self.db["alert_attempts"].insert({"alert": alert["id"], "attempted_at": now,
-                                              "ok": int(ok), "detail": detail})
-            update: dict[str, Any] = {"attempts": alert["attempts"] + 1,
-                                      "last_attempt_at": now, "lease_until": None}
-            if ok:
-                update.update(status="delivered", delivered_at=now, last_error=None)
-            else:
-                update.update(status="dead" if dead else "pending", last_error=detail,
-                              next_attempt_at=next_attempt_at or now)
-            self.db["alerts"].update(alert["id"], update)
-
-    def alerts(self, statuses: tuple[str, ...] = ("pending", "dead")) -> list[dict[str, Any]]:
-        marks = ", ".join("?" for _ in statuses)
-        return list(self.db.query(
-            f"select id, delivery_id, channel, event, trial, status, attempts, created_at, "
-            f"next_attempt_at, last_attempt_at, last_error, delivered_at, payload "
-            f"from alerts where status in ({marks}) order by id", list(statuses)))
-
-    def revive_dead_alerts(self, now: str) -> int:
-        with self.transaction():
-            cursor = self.db.execute(
-                "update alerts set status = 'pending', next_attempt_at = ?, lease_until = null "
-                "where status = 'dead'", [now])
-        return cursor.rowcount
 
     # --- versions -----------------------------------------------------------------------
 
@@ -640,31 +367,3 @@ def _compress(data: bytes, dictionary: bytes | None = None) -> bytes:
 def _decompress(data: bytes, dictionary: bytes) -> bytes:
     decompressor = zlib.decompressobj(zdict=dictionary)
     return decompressor.decompress(data) + decompressor.flush()
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else _json(value)
-
-
-def _trial(row: dict[str, Any]) -> TrialRow:
-    return TrialRow(
-        id=row["id"], registry=row["registry"], trial_id=row["trial_id"],
-        receipt_number=row["receipt_number"], title=row["title"], status=row["status"],
-        date_last_modified=row["date_last_modified"], watched=bool(row["watched"]),
-        watch_source=row["watch_source"], added_input=row["added_input"],
-        last_checked_at=row["last_checked_at"], last_success_at=row["last_success_at"],
-        consecutive_failures=row["consecutive_failures"] or 0, last_error=row["last_error"],
-        next_check_at=row.get("next_check_at"), overdue_since=row.get("overdue_since"),
-    )
-
-
-def _version_row(row: dict[str, Any], record: dict[str, Any]) -> VersionRow:
-    return VersionRow(
-        id=row["id"], trial=row["trial"], language=row["language"], number=row["number"],
-        content_hash=row["content_hash"], seen_at=row["seen_at"], record=record,
-        page=row["page"],
-    )
