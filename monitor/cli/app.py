@@ -157,3 +157,8 @@ class App:
                 raise InputError(f"{where}[[watch]] #{number}: {error}") from None
         for typed, ref in refs:
             store.watch(ref, source="config", typed=typed)
+
+
+def app_of(ctx) -> App:
+    """The App of the command being run (built by the ``ctr-monitor`` group)."""
+    return ctx.obj["app"]
