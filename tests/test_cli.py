@@ -221,3 +221,21 @@ def test_record_writes_a_replayable_cassette(httpx_mock, config, tmp_path):
 def test_record_and_replay_together_is_a_usage_error(config, tmp_path):
     result = run("--record", tmp_path / "a", "--replay", tmp_path / "b", "list", config=config)
     assert result.exit_code == 2 and "cannot be used together" in result.output
+
+
+def test_readme_offline_demo(tmp_path):
+    """The README's no-network demo, with the example config (database moved aside)."""
+    from conftest import ROOT
+
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(text.replace('database = "ctr-monitor.db"',
+                                   f'database = "{tmp_path / "demo.db"}"'), encoding="utf-8")
+    first = run("--replay", CASSETTES / "seed-v1", "check", config=config)
+    assert first.exit_code == 0, first.output
+    assert "UMIN000041461 [en]  first version stored" in first.output
+    assert "jRCT2063200014 [ja]  first version stored" in first.output
+    second = run("--replay", CASSETTES / "seed-v2", "check", config=config)
+    assert second.exit_code == 0, second.output
+    assert "recruiting → active_not_recruiting" in second.output
+    assert "UMIN000041461 ↔ jRCT2063200014  CONSISTENCY: 1 change (1 high)" in second.output
