@@ -36,7 +36,7 @@ _ALLOWED: dict[str, set[str]] = {
     "consistency": {"max_days_apart", "min_title_similarity"},
     "overdue": {"stale_after", "completion_grace"},
     "alerts": {"min_severity", "fields", "exclude_fields", "failure_threshold", "max_age",
-               "retry_base", "webhook", "email"},
+               "retry_base", "webhook", "email", "apprise"},
 }
 _WEBHOOK_KEYS = {"url", "url_env", "secret_env", "format", "name", "timeout"}
 _EMAIL_KEYS = {"host", "port", "starttls", "ssl", "username", "password_env", "from", "to",
@@ -65,6 +65,15 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class AppriseSettings:
+    """Any notification URL of the apprise library (Slack, Teams, Discord, Telegram…),
+    read from an environment variable: such URLs carry their service's token."""
+
+    name: str
+    url_env: str
+
+
+@dataclass(frozen=True)
 class EmailSettings:
     host: str
     port: int = 587
@@ -85,6 +94,7 @@ class AlertSettings:
     retry_base: float = 60.0
     webhooks: tuple[WebhookSettings, ...] = ()
     email: EmailSettings | None = None
+    apprise: tuple[AppriseSettings, ...] = ()
 _LANGUAGES = ("en", "ja")
 
 
@@ -422,5 +432,18 @@ def _alerts(data: dict[str, Any]) -> AlertSettings:
                           if "password_env" in raw else None),
             sender=raw["from"], to=tuple(to),
             timeout=parse_duration(raw.get("timeout", "30s"), "[alerts.email] timeout"))
+    targets = section.get("apprise", [])
+    if isinstance(targets, dict):
+        targets = [targets]
+    apprise = []
+    for number, target in enumerate(targets if isinstance(targets, list) else [None], start=1):
+        where = f"[[alerts.apprise]] #{number}"
+        if not isinstance(target, dict) or set(target) - {"name", "url_env"} \
+                or "url_env" not in target:
+            raise ConfigError(f'{where} needs url_env = "VAR" (the apprise URL, e.g. '
+                              "slack://…, is a secret) and optionally name")
+        apprise.append(AppriseSettings(name=str(target.get("name") or f"apprise-{number}"),
+                                       url_env=_env_name(target["url_env"], f"{where} url_env")))
     return AlertSettings(rules=rules, failure_threshold=threshold, max_age=max_age,
-                         retry_base=retry_base, webhooks=tuple(webhooks), email=email)
+                         retry_base=retry_base, webhooks=tuple(webhooks), email=email,
+                         apprise=tuple(apprise))

@@ -368,3 +368,30 @@ def test_logs_name_channels_without_secrets(store, registries, receiver, env, ca
         outbox.deliver_due()
     assert "webhook hook (http://127.0.0.1" in caplog.text
     assert SECRET not in caplog.text and "/ctr" not in caplog.text
+
+
+def test_apprise_channel(store, registries, receiver, monkeypatch):
+    """An apprise URL as a channel: json:// posts to our receiver; its token stays out of
+    logs."""
+    from monitor.config import AppriseSettings
+
+    url = f"json://user:tok-secret-77@127.0.0.1:{receiver.server_address[1]}/apprise"
+    env = {"CTR_TEST_APPRISE_URL": url}
+    settings = AlertSettings(apprise=(AppriseSettings("chat", "CTR_TEST_APPRISE_URL"),))
+    clock = Clock()
+    registry, checker, outbox, row = make(store, registries, settings, env, clock)
+    first_then_change(checker, store, row, registry)
+    assert outbox.deliver_due().delivered == 1
+    body = receiver.received[0].json()
+    assert body["title"].startswith("UMIN000041461 (umin): status recruiting → ")
+    assert "old: recruiting" in body["message"]
+    receiver.statuses = [500]
+    registry.body = V1
+    check(checker, store, row)
+    report = outbox.deliver_due()
+    assert report.failed == 1 and "apprise could not deliver" in report.details[0]
+    assert "tok-secret-77" not in " ".join(report.details)
+    missing = Outbox(store, build_channels(settings, Poster(), {}), settings, clock=clock)
+    clock.now += 10_000
+    assert "CTR_TEST_APPRISE_URL (apprise URL) is not set" in \
+        missing.deliver_due().details[0]

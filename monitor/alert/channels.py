@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import os
 import smtplib
 import ssl
@@ -22,7 +23,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from monitor.alert.events import SEVERITY_ORDER, headline
-from monitor.config import AlertSettings, EmailSettings, WebhookSettings
+from monitor.config import AlertSettings, AppriseSettings, EmailSettings, WebhookSettings
 from monitor.fetch.post import DeliveryError, Poster
 
 SIGNATURE_HEADER = "X-CTR-Monitor-Signature"
@@ -218,7 +219,43 @@ def email_html(event: dict[str, Any], delivery_id: str) -> str:
     return "".join(parts)
 
 
-CHANNEL_TYPES = {"webhook": WebhookChannel, "email": EmailChannel}
+class AppriseChannel:
+    """Any apprise notification URL as a channel (optional: ``pip install
+    'ctr-monitor[apprise]'``). The message is the e-mail's plain text; apprise formats it
+    for each service."""
+
+    kind = "apprise"
+
+    def __init__(self, settings: AppriseSettings, env: Mapping[str, str] = os.environ) -> None:
+        self.settings = settings
+        self.env = env
+        self.key = f"apprise:{settings.name}"
+
+    def describe(self) -> str:
+        return f"apprise {self.settings.name} (URL from ${self.settings.url_env})"
+
+    def send(self, event: dict[str, Any], delivery_id: str) -> str:
+        try:
+            import apprise
+        except ImportError:
+            raise DeliveryError("the apprise package is not installed: "
+                                "pip install 'ctr-monitor[apprise]'") from None
+        # apprise's own log lines can name the target (and its token): ours say enough.
+        logging.getLogger("apprise").setLevel(logging.CRITICAL)
+        url = _secret(self.env, self.settings.url_env, "apprise URL")
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            raise DeliveryError(f"apprise does not recognise the URL in "
+                                f"${self.settings.url_env}")
+        result = notifier.notify(title=headline(event)[:250],
+                                 body=email_text(event, delivery_id),
+                                 body_format=apprise.NotifyFormat.TEXT)
+        if not result:
+            raise DeliveryError("apprise could not deliver the notification")
+        return "sent via apprise"
+
+
+CHANNEL_TYPES = {"webhook": WebhookChannel, "email": EmailChannel, "apprise": AppriseChannel}
 
 
 def build_channels(settings: AlertSettings, poster: Poster,
@@ -226,4 +263,5 @@ def build_channels(settings: AlertSettings, poster: Poster,
     channels: list[Channel] = [WebhookChannel(hook, poster, env) for hook in settings.webhooks]
     if settings.email is not None:
         channels.append(EmailChannel(settings.email, env))
+    channels += [AppriseChannel(target, env) for target in settings.apprise]
     return channels
