@@ -68,7 +68,8 @@ def cli(ctx: click.Context, config_path: Path | None, record_dir: Path | None,
     ctx.obj = {"app": App(config_path, record_dir, replay_dir), "debug": debug}
 
 for _command in (trials.add, trials.remove, trials.list_trials, trials.check, trials.history,
-                 trials.diff, trials.consistency, trials.parse, trials.record, reports.report,
+                 trials.diff, trials.consistency, trials.parse, trials.record, trials.reparse,
+                 reports.report,
                  reports.feed, service.run, service.status, service.alerts):
     cli.add_command(_command)
 

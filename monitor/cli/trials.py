@@ -21,6 +21,7 @@ from monitor.fetch.client import Fetcher
 from monitor.fetch.decode import decode_html
 from monitor.pipeline import CheckOutcome
 from monitor.registries import REGISTRY_TYPES, build_registries
+from monitor.reparse import reparse_trial
 from monitor.report import overdue_flags
 
 FORMATS = click.Choice(["text", "json"])
@@ -283,3 +284,33 @@ def record(ctx: click.Context, ids: tuple[str, ...], out_dir: Path,
 def _overdue_flags(app: App, row) -> list[str]:
     record = app.checker.latest_record(row)
     return overdue_flags(record, datetime.now(UTC).date(), app.config.overdue) if record else []
+
+
+@click.command()
+@click.argument("ids", nargs=-1)
+@click.option("--apply", is_flag=True, help="Rewrite the stored history (never alerts).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def reparse(ctx: click.Context, ids: tuple[str, ...], apply: bool, fmt: str) -> None:
+    """Parse every stored raw page again with the current parser and show which versions
+    would read differently; --apply rewrites that history (marked as a rebuild)."""
+    app = _app(ctx)
+    rows = [app.find(text) for text in ids] if ids else app.store.trials(watched_only=False)
+    results = [result for row in rows
+               for result in reparse_trial(app.store, app.registries, row, apply=apply)]
+    if fmt == "json":
+        click.echo(render.to_json([r.to_dict() for r in results]))
+    else:
+        for r in results:
+            where = f"{r.trial} [{r.language}]"
+            if r.error:
+                click.echo(f"{where}  cannot re-parse: {r.error}")
+                continue
+            verb = "rewritten" if r.applied else "would change"
+            click.echo(f"{where}  {r.versions} versions, {len(r.changed)} {verb}"
+                       + ("" if r.applied or not r.changed else " (run with --apply)"))
+            for number, changes in r.changed.items():
+                click.echo(f"  version {number}:")
+                click.echo(render.changes_text(changes, indent="    "))
+    if any(r.error for r in results):
+        ctx.exit(1)

@@ -296,6 +296,44 @@ class Store(LinkTables, OutboxTables):
             })
         return digest
 
+    def page_content_type(self, sha256: str) -> str | None:
+        row = self.db.execute("select content_type from pages where sha256 = ?",
+                              [sha256]).fetchone()
+        return row[0] if row else None
+
+    def rewrite_history(self, trial: TrialRow, language: str, version_ids: list[int],
+                        rebuilt: list[tuple[dict[str, Any], str, list[Change]]]) -> None:
+        """Replace the records and diffs of a trial's versions in one language with ones
+        re-derived from their raw pages (call inside a transaction). Every record is
+        recompressed, since the first one is the others' dictionary; each version is
+        marked ``reparsed_at``; numbers, times and pages stay."""
+        now = utc_now()
+        first = version_ids[0]
+        first_bytes = b""
+        for index, (version_id, (record, digest, changes)) in enumerate(
+                zip(version_ids, rebuilt, strict=True)):
+            data = _json(record).encode("utf-8")
+            if index == 0:
+                blob, codec, base, first_bytes = _compress(data), "zlib", None, data
+            else:
+                blob, codec, base = _compress(data, first_bytes), "zlib-dict", first
+            columns = {name: record.get(name) for name in _RECORD_COLUMNS}
+            for name in ("secondary_ids", "conditions"):
+                columns[name] = _json(columns[name] or [])
+            self.db["versions"].update(version_id, {
+                **columns, "content_hash": digest, "record": blob, "record_codec": codec,
+                "record_base": base, "change_count": len(changes), "reparsed_at": now})
+            self.db.execute("delete from version_changes where version = ?", [version_id])
+            if changes:
+                self.db["version_changes"].insert_all(
+                    {"version": version_id, "field": c.field, "old": _json_or_none(c.old),
+                     "new": _json_or_none(c.new), "severity": c.severity} for c in changes)
+        self._bases.pop(first, None)
+        latest = rebuilt[-1][0]
+        self.db["trials"].update(trial.id, {
+            "title": latest.get("title_public") or latest.get("title_scientific"),
+            "status": latest.get("status"), "date_last_modified": latest.get("date_last_modified")})
+
     def raw_page(self, sha256: str) -> bytes | None:
         row = self.db.execute("select content, compression, base from pages where sha256 = ?",
                               [sha256]).fetchone()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
@@ -108,9 +108,10 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db["versions"].enable_fts(["title_public", "title_scientific", "conditions"],
                                   tokenize="trigram", create_triggers=True)
     # Columns added after the first release: added in place, data kept.
-    for column in ("next_check_at", "overdue_since"):
-        if column not in db["trials"].columns_dict:
-            db["trials"].add_column(column, str)
+    for table, column in (("trials", "next_check_at"), ("trials", "overdue_since"),
+                          ("versions", "reparsed_at")):
+        if column not in db[table].columns_dict:
+            db[table].add_column(column, str)
     db["meta"].upsert({"key": "schema_version", "value": SCHEMA_VERSION}, pk="key")
 
 def create_views(db: sqlite_utils.Database) -> None:
