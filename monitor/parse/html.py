@@ -89,6 +89,8 @@ def clean_text(text: str) -> str:
     Non-breaking and ideographic spaces count as spaces; runs of blank lines shrink to
     one; every line is stripped. The result is what gets stored and compared.
     """
+    if text.isprintable():  # no control, zero-width or special spaces, no newline, no BREAK
+        return text.strip() if "  " not in text else _SPACES.sub(" ", text).strip()
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     if BREAK not in text:

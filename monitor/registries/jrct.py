@@ -270,9 +270,10 @@ def _inside_table(node: LexborNode) -> bool:
     return False
 
 
-def _split_label(cell: LexborNode) -> tuple[str, str]:
-    """(Japanese, English) halves of a label cell, in any of its three spellings."""
-    raw = clean_text(cell.text(deep=True, strip=False))
+def _split_label(cell: LexborNode, raw: str | None = None) -> tuple[str, str]:
+    """(Japanese, English) halves of a label cell, in any of its three spellings;
+    ``raw`` is the cell's cleaned text when the caller already has it."""
+    raw = clean_text(cell.text(deep=True, strip=False)) if raw is None else raw
     if "/" not in raw and "\n" not in raw:  # one label, one language: most cells
         return (raw, "") if _is_japanese(raw) else ("", raw)
     labels = [node_text(label).replace("\n", " ") for label in cell.iter()
@@ -307,9 +308,10 @@ def _table_fields(table: LexborNode, section: str) -> list[RawField]:
         new_groups = [[_group_label(th), _rowspan(th)] for th in heads[:-1]]
         groups = [g for g in groups if g[1] > 0] + new_groups
         if heads and cells:
-            label_ja, label_en = _split_label(heads[-1])
+            whole = node_text(heads[-1])
+            label_ja, label_en = _split_label(heads[-1], whole)
             path = [g[0] for g in groups if g[0]]
-            label = node_text(heads[-1]).replace("\n", " ")
+            label = whole.replace("\n", " ")
             values = [node_text(cell) for cell in cells]
             value: str | dict[str, str] = (
                 {"ja": values[0], "en": values[1]} if len(values) >= 2 else values[0])
