@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.diff.changes import Change
+from monitor.report.render import short
 
 SEVERITY_ORDER = ("high", "medium", "low")
 
@@ -69,15 +70,9 @@ def headline(event: dict[str, Any]) -> str:
         return f"{trial}: changed"
     top = changes[0]
     more = len(changes) - 1
-    text = (f"{trial}: {top['field']} {_short(top['old'])} → {_short(top['new'])}"
+    text = (f"{trial}: {top['field']} {short(top['old'])} → {short(top['new'])}"
             f"{f' (+{more} more)' if more else ''}")
     return _one_line(text)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = "—" if value is None else str(value)
-    text = _one_line(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _one_line(text: str) -> str:

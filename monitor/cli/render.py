@@ -6,7 +6,6 @@ HTML-escaped; in terminal output it is never interpreted as rich markup.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from rich.text import Text
 from monitor.diff.changes import Change
 from monitor.normalize.record import CANONICAL_FIELDS
 from monitor.pipeline import CheckOutcome
+from monitor.report.render import md_cell
 from monitor.report.render import plain as _plain
 from monitor.store import Store, TrialRow
 
@@ -92,17 +92,13 @@ def changes_text(changes: Sequence[Change], indent: str = "  ") -> str:
     return "\n".join(lines)
 
 
-def _md(value: Any) -> str:
-    text = html.escape(_plain(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", "<br>")
-
-
 def changes_markdown(title: str, changes: Sequence[Change]) -> str:
-    lines = [f"### {_md(title)}", ""]
+    lines = [f"### {md_cell(title)}", ""]
     if not changes:
         return "\n".join([*lines, "No changes."])
     lines += ["| Severity | Field | Old | New |", "|---|---|---|---|"]
-    lines += [f"| {c.severity} | `{c.field}` | {_md(c.old)} | {_md(c.new)} |" for c in changes]
+    lines += [f"| {c.severity} | `{c.field}` | {md_cell(c.old)} | {md_cell(c.new)} |"
+              for c in changes]
     return "\n".join(lines)
 
 

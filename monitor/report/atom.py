@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor import __version__
-from monitor.report.render import plain
+from monitor.report.render import plain, short
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
@@ -47,7 +47,7 @@ def atom_feed(entries: Sequence[dict[str, Any]], *, feed_key: str, generated_at:
         headline = f"{entry['trial_id']} ({entry['registry']})"
         if top:
             more = len(entry["changes"]) - 1
-            headline += (f": {top['field']} {_short(top['old'])} → {_short(top['new'])}"
+            headline += (f": {top['field']} {short(top['old'])} → {short(top['new'])}"
                          + (f" (+{more} more)" if more else ""))
         _el(item, "title", headline)
         _el(item, "updated", entry["seen_at"])
@@ -55,11 +55,6 @@ def atom_feed(entries: Sequence[dict[str, Any]], *, feed_key: str, generated_at:
             _el(item, "link", rel="alternate", href=entry["url"])
         _el(item, "content", _content_html(entry), type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = " ".join(plain(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _content_html(entry: dict[str, Any]) -> str:

@@ -66,8 +66,16 @@ def report_text(reports: Sequence[TrialReport], since: str) -> str:
     return "\n".join(out).rstrip()
 
 
-def _md(value: Any) -> str:
+def md_cell(value: Any) -> str:
+    """A value for a Markdown table cell: HTML-escaped (Markdown ends up as HTML), pipes
+    escaped, line breaks as <br>."""
     return html.escape(plain(value), quote=False).replace("|", "\\|").replace("\n", "<br>")
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """A value on one line, cut to ``limit`` characters: for headlines and titles."""
+    text = " ".join(plain(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def report_markdown(reports: Sequence[TrialReport], since: str) -> str:
@@ -75,14 +83,15 @@ def report_markdown(reports: Sequence[TrialReport], since: str) -> str:
     if not reports:
         return "\n".join([*out, "No changes or flags."])
     for report in reports:
-        out += [f"## {_md(_title(report))}", "",
-                f"Status **{_md(report.status)}**, last modified {_md(report.date_last_modified)}"
+        out += [f"## {md_cell(_title(report))}", "",
+                f"Status **{md_cell(report.status)}**, last modified "
+                f"{md_cell(report.date_last_modified)}"
                 + (f" · [registry page]({report.url})" if _safe_url(report.url) else ""), ""]
-        out += [f"- ⚠ {_md(line)}" for line in _flags(report)]
+        out += [f"- ⚠ {md_cell(line)}" for line in _flags(report)]
         if report.changes:
             out += ["", "| Severity | Field | Old | New | Seen |", "|---|---|---|---|---|"]
-            out += [f"| {c['severity']} | `{_md(c['field'])}` | {_md(c['old'])} | "
-                    f"{_md(c['new'])} | v{c['version']} {c['language']} {c['seen_at'][:10]} |"
+            out += [f"| {c['severity']} | `{md_cell(c['field'])}` | {md_cell(c['old'])} | "
+                    f"{md_cell(c['new'])} | v{c['version']} {c['language']} {c['seen_at'][:10]} |"
                     for c in report.changes]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
