@@ -50,7 +50,12 @@ class DaemonLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise MonitorError(f"cannot create the daemon's lock file {self.path}: "
+                               f"{error.strerror or error} (is [storage] database in a "
+                               "writable folder?)") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -141,13 +141,7 @@ class Checker:
     def latest_record(self, row: TrialRow) -> dict[str, Any] | None:
         """The trial's latest record, in its registry's first configured language if
         stored, else in any."""
-        languages = self.store.languages(row.id)
-        if not languages:
-            return None
-        preferred = [lang for lang in self.registries[row.registry].languages
-                     if lang in languages]
-        latest = self.store.latest_version(row.id, (preferred or languages)[0])
-        return latest.record if latest else None
+        return self.store.latest_record(row.id, self.registries[row.registry].languages)
 
     def check(self, row: TrialRow, languages: Sequence[str] | None = None) -> list[CheckOutcome]:
         """Check every configured language page of one trial.

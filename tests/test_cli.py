@@ -239,3 +239,13 @@ def test_readme_offline_demo(tmp_path):
     assert second.exit_code == 0, second.output
     assert "recruiting → active_not_recruiting" in second.output
     assert "UMIN000041461 ↔ jRCT2063200014  CONSISTENCY: 1 change (1 high)" in second.output
+
+
+def test_record_into_an_unusable_directory(config, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = run("record", "R000047329", "--out", blocker / "cassette", config=config)
+    assert_one_line_error(result, 2, "cannot write cassettes to")
+    run("add", "R000047329", config=config)
+    result = run("--record", blocker / "cassette", "check", config=config)
+    assert_one_line_error(result, 2, "cannot write cassettes to")

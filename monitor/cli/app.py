@@ -53,7 +53,11 @@ class App:
             # Replayed responses come from disk: no host to be polite to.
             settings = dataclasses.replace(settings, min_interval=0.0)
         elif self.record_dir is not None:
-            transport = RecordingTransport(self.record_dir)
+            try:
+                transport = RecordingTransport(self.record_dir)
+            except OSError as error:
+                raise InputError(f"cannot write cassettes to {self.record_dir}: "
+                                 f"{error.strerror or error}") from None
         fetcher = Fetcher(settings, transport=transport)
         self._closers.append(fetcher.close)
         return fetcher

@@ -119,7 +119,7 @@ def trial_json(store: Store, row: TrialRow, parent: TrialRow | None) -> dict[str
         "receipt_number": row.receipt_number, "title": row.title, "status": row.status,
         "date_last_modified": row.date_last_modified, "watched": row.watched,
         "linked_from": parent.label if parent else None,
-        "versions": len(store.versions(row.id)), "last_checked_at": row.last_checked_at,
+        "versions": store.version_count(row.id), "last_checked_at": row.last_checked_at,
         "last_success_at": row.last_success_at,
         "consecutive_failures": row.consecutive_failures, "last_error": row.last_error,
         "disagreements": [
@@ -155,7 +155,7 @@ def trials_table(console: Console, store: Store,
         name = row.trial_id or row.receipt_number or row.label
         table.add_row(*(Text(str(cell)) for cell in (
             f"  ↳ {name}" if parent else name, row.registry, row.status or "—",
-            row.date_last_modified or "—", len(store.versions(row.id)),
+            row.date_last_modified or "—", store.version_count(row.id),
             _short_time(row.last_checked_at), health, agree)))
     console.print(table)
 
@@ -194,8 +194,9 @@ def pair_json(store: Store, a: TrialRow, b: TrialRow) -> dict[str, Any]:
     found = store.open_disagreements(a.id, b.id)
     return {
         "trials": {a.registry: a.label, b.registry: b.label},
-        "agree": not found and bool(store.versions(a.id)) and bool(store.versions(b.id)),
-        "compared": bool(store.versions(a.id)) and bool(store.versions(b.id)),
+        "agree": not found and bool(store.version_count(a.id))
+        and bool(store.version_count(b.id)),
+        "compared": bool(store.version_count(a.id)) and bool(store.version_count(b.id)),
         "disagreements": [_disagreement(d) for d in found.values()],
     }
 

@@ -135,10 +135,10 @@ def history(ctx: click.Context, trial: str, fmt: str) -> None:
         click.echo(render.to_json([item for each in rows
                                    for item in render.history_json(app.store, each)]))
         return
-    if not app.store.versions(row.id):
+    if not app.store.version_count(row.id):
         click.echo(f"{row.label}: no versions yet; run `ctr-monitor check {trial}`")
     for each in rows:
-        if app.store.versions(each.id):
+        if app.store.version_count(each.id):
             registry = app.registries[each.registry]
             render.history_table(render.console(), app.store, each, registry.title)
 
@@ -173,7 +173,7 @@ def diff(ctx: click.Context, trial: str, from_version: int | None, to_version: i
     else:
         for other, _, title, changes in parts:
             click.echo(title)
-            versions = len(app.store.versions(other.id))
+            versions = app.store.version_count(other.id)
             if versions == 1 and from_version is None:
                 click.echo("  only one version so far: nothing to compare yet")
             else:
@@ -270,7 +270,12 @@ def record(ctx: click.Context, ids: tuple[str, ...], out_dir: Path,
     app = _app(ctx)
     refs = [app.parse_ref(text) for text in ids]
     registries = app.registries
-    with Fetcher(app.config.http, transport=RecordingTransport(out_dir)) as fetcher:
+    try:
+        transport = RecordingTransport(out_dir)
+    except OSError as error:
+        raise InputError(f"cannot write cassettes to {out_dir}: {error.strerror or error}") \
+            from None
+    with Fetcher(app.config.http, transport=transport) as fetcher:
         for ref in refs:
             registry = registries[ref.registry]
             resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
@@ -282,7 +287,7 @@ def record(ctx: click.Context, ids: tuple[str, ...], out_dir: Path,
     click.echo(f"cassette written to {out_dir}")
 
 def _overdue_flags(app: App, row) -> list[str]:
-    record = app.checker.latest_record(row)
+    record = app.store.latest_record(row.id, app.registries[row.registry].languages)
     return overdue_flags(record, datetime.now(UTC).date(), app.config.overdue) if record else []
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -211,6 +211,20 @@ class Store(LinkTables, OutboxTables):
             "select * from versions where trial = ? and language = ? and number = ?",
             [trial, language, number]))
         return self._version(rows[0]) if rows else None
+
+    def version_count(self, trial: int) -> int:
+        return self.db.execute("select count(*) from versions where trial = ?",
+                               [trial]).fetchone()[0]
+
+    def latest_record(self, trial: int, preferred: Sequence[str] = ()) -> dict[str, Any] | None:
+        """The trial's latest record, in the first of ``preferred`` languages it has
+        versions in, else in any."""
+        languages = self.languages(trial)
+        if not languages:
+            return None
+        language = next((lang for lang in preferred if lang in languages), languages[0])
+        latest = self.latest_version(trial, language)
+        return latest.record if latest else None
 
     def languages(self, trial: int) -> list[str]:
         return [r["language"] for r in self.db.query(
