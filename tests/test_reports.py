@@ -72,13 +72,25 @@ def test_json_report(config):
     assert [t["trial_id"] for t in data["trials"]] == ["UMIN000041461", "jRCT2063200014"]
 
 
-def test_report_period_and_watch_filter(config):
+def test_report_period_and_watch_filter(config, httpx_mock):
     future = json.loads(run(config, "report", "--since", "2999-01-01", "--format",
                             "json").output)
     assert all(t["changes"] == [] for t in future["trials"])
-    only = json.loads(run(config, "report", "--watch", "jRCT2063200014", "--format",
-                          "json").output)
-    assert {t["trial_id"] for t in only["trials"]} <= {"jRCT2063200014", "UMIN000041461"}
+    # a second, unrelated trial: --watch must leave it out, and only it
+    other = VIEW_EN.replace("R000047329", "R000020832")
+    httpx_mock.add_response(url=other, headers=HTML,
+                            content=cassette_body("umin-R000020832", other))
+    run(config, "add", "R000020832")
+    assert run(config, "check", "R000020832").exit_code == 0
+    everyone = json.loads(run(config, "report", "--all", "--format", "json").output)
+    assert {t["trial_id"] for t in everyone["trials"]} == {
+        "UMIN000041461", "jRCT2063200014", "UMIN000018001"}
+    only = json.loads(run(config, "report", "--all", "--watch", "UMIN000018001",
+                          "--format", "json").output)
+    assert [t["trial_id"] for t in only["trials"]] == ["UMIN000018001"]
+    pair = json.loads(run(config, "report", "--all", "--watch", "jRCT2063200014",
+                          "--format", "json").output)
+    assert {t["trial_id"] for t in pair["trials"]} == {"jRCT2063200014", "UMIN000041461"}
     bad = run(config, "report", "--since", "yesterday")
     assert bad.exit_code == 2 and "--since yesterday: use a date" in bad.output
 
