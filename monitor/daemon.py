@@ -135,15 +135,20 @@ class Daemon:
             log.info("daemon started (pid %d): %d watches, interval %gs, jitter %gs, "
                      "%d workers, database %s", os.getpid(), watches, self.config.interval,
                      self.config.jitter, self.config.workers, self.config.database)
+            code = 0
             while not self.stop_event.wait(1.0):
-                pass
+                if not self.scheduler.running:  # never sit here quietly doing nothing
+                    log.critical("the scheduler stopped unexpectedly: exiting so that the "
+                                 "service manager restarts the daemon")
+                    code = 1
+                    break
             self._shutdown()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self.lock.release()
         log.info("daemon stopped")
-        return 0
+        return code
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if not self.stop_event.is_set():
@@ -152,7 +157,8 @@ class Daemon:
         self.stop_event.set()
 
     def _shutdown(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         with self._idle:
             self._idle.wait_for(lambda: self._running == 0, timeout=STOP_GRACE)
             if self._running:

@@ -80,3 +80,13 @@ def test_second_daemon_refused(app):
     finally:
         first.release()
     assert DaemonLock(app.config.database).holder() is None
+
+
+def test_daemon_exits_non_zero_if_its_scheduler_dies(app, monkeypatch):
+    import threading
+
+    daemon = Daemon(app)
+    monkeypatch.setattr("monitor.daemon.signal.signal", lambda *args: None)
+    threading.Timer(1.5, lambda: daemon.scheduler.shutdown(wait=False)).start()
+    assert daemon.run() == 1
+    assert DaemonLock(app.config.database).holder() is None  # the lock is released
