@@ -164,3 +164,26 @@ def test_pre_release_database_is_refused_with_a_fix(tmp_path):
         conn.execute("insert into meta values ('schema_version', '2')")
     with pytest.raises(Exception, match="pre-release build .* move it aside"):  # schema 2
         Store(path)
+
+
+def test_merge_carries_alerts_links_and_disagreements(store):
+    by_umin, _ = store.watch(TrialRef("umin", trial_id="UMIN000041461"), source="cli",
+                             typed="UMIN000041461")
+    twin = store.add_linked(TrialRef("jrct", trial_id="jRCT2063200014"))
+    # the surviving row has the largest id, so the stored pair order must be mended
+    by_receipt, _ = store.watch(TrialRef("umin", receipt_number="R000047329"), source="cli",
+                                typed="R000047329")
+    with store.transaction():
+        store.enqueue_alert(delivery_id="d1", channel="webhook:x", event="trial.fetch_failing",
+                            trial=by_umin.id, payload={"event": "trial.fetch_failing"}, now="t")
+        store.link(by_umin, twin)
+        store.db["disagreements"].insert({"trial": min(by_umin.id, twin.id),
+                                          "other_trial": max(by_umin.id, twin.id),
+                                          "field": "status", "values": "{}",
+                                          "severity": "high", "opened_at": "t"})
+    with store.transaction():
+        merged = store.set_ids(by_receipt, "UMIN000041461", "R000047329")
+    assert store.db.execute("select trial from alerts").fetchall() == [(merged.id,)]
+    assert [t.id for t in store.linked(merged.id)] == [twin.id]
+    assert [t.id for t in store.linked(twin.id)] == [merged.id]
+    assert store.open_disagreements(merged.id, twin.id)["status"]["severity"] == "high"

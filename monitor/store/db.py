@@ -160,10 +160,7 @@ class Store(LinkTables, OutboxTables):
                 f"select id, watched from trials where registry = ? and {column} = ? "
                 "and id != ?", [row.registry, value, row.id]))
             for duplicate in other:
-                self.db.execute("update fetches set trial = ? where trial = ?",
-                                [row.id, duplicate["id"]])
-                self.db.execute("update versions set trial = ? where trial = ?",
-                                [row.id, duplicate["id"]])
+                self._repoint(duplicate["id"], row.id)
                 if duplicate["watched"]:
                     updates["watched"] = 1
                 self.db["trials"].delete(duplicate["id"])
@@ -189,6 +186,23 @@ class Store(LinkTables, OutboxTables):
 
     def set_overdue(self, trial: int, since: str | None) -> None:
         self.db["trials"].update(trial, {"overdue_since": since})
+
+    def _repoint(self, old: int, new: int) -> None:
+        """Move everything that refers to trial ``old`` over to ``new`` (before ``old``
+        is deleted): a merged trial keeps its fetches, versions, alerts, links and
+        disagreements."""
+        for table, column in (("fetches", "trial"), ("versions", "trial"), ("alerts", "trial"),
+                              ("disagreements", "trial"), ("disagreements", "other_trial")):
+            self.db.execute(f"update {table} set {column} = ? where {column} = ?", [new, old])
+        # pairs are stored smaller id first (open_disagreements looks them up so)
+        self.db.execute("update disagreements set trial = other_trial, other_trial = trial "
+                        "where trial > other_trial")
+        for column in ("trial", "linked_trial"):
+            # a link the surviving row already has stays once (links are unique)
+            self.db.execute(f"update or ignore links set {column} = ? where {column} = ?",
+                            [new, old])
+        self.db.execute("delete from links where trial = ? or linked_trial = ? "
+                        "or trial = linked_trial", [old, old])
 
     # --- versions -----------------------------------------------------------------------
 
