@@ -1,4 +1,5 @@
-"""jRCT (Japan Registry of Clinical Trials): IDs, URLs, detail-page layout, labels, statuses.
+"""jRCT's detail page: parse it into raw fields and normalize them into the canonical
+record.
 
 A detail page (``/latest-detail/<id>`` in Japanese, ``/en-latest-detail/<id>`` in
 English) has a header table (``div.jr-caption`` on current pages, ``div.caption`` on
@@ -13,10 +14,8 @@ saved page, and differs between years.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
-from urllib.parse import unquote, urlsplit
 
 from selectolax.lexbor import LexborNode
 
@@ -32,172 +31,18 @@ from monitor.parse.html import (
     node_text,
     row_cells,
 )
-from monitor.registries.base import FetchText, TrialRef
+from monitor.registries.jrct.labels import (
+    _JAPANESE,
+    _LABEL_KEYS,
+    HISTORY_HEADINGS,
+    HISTORY_SECTION,
+    OTHER_IDS,
+    TRIAL_ID,
+    label_key,
+    map_status,
+)
 
 NAME = "jrct"
-TITLE = "jRCT"
-DEFAULT_BASE_URL = "https://jrct.niph.go.jp"
-PUBLIC_HOSTS = ("jrct.niph.go.jp", "jrct.mhlw.go.jp")
-LANGUAGES = ("ja", "en")
-_PATH = {"ja": "latest-detail", "en": "en-latest-detail"}
-
-# jRCT + 10 digits (治験: jRCT2…, jRCT1…), or jRCTs/jRCTb/… + 9 digits.
-TRIAL_ID = re.compile(r"jRCT(?:\d{10}|[a-z]\d{9})(?!\d)")
-_INPUT_ID = re.compile(r"jrct(?:\d{10}|[a-z]\d{9})", re.IGNORECASE)
-OTHER_IDS = re.compile(r"UMIN\d{9}|NCT\d{8}|JapicCTI-\d{6}|jRCT(?:\d{10}|[a-z]\d{9})|"
-                       r"JMA-IIA\d{5}|ISRCTN\d{8}", re.IGNORECASE)
-
-_WHITESPACE = re.compile(r"\s+")
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
-HISTORY_HEADINGS = ("変更履歴", "revisionhistory", "changehistory", "history")
-HISTORY_SECTION = "History"
-
-# Canonical field → the labels (whitespace removed, case-folded) that may hold it.
-LABELS: dict[str, tuple[str, ...]] = {
-    "trial_id": ("jrct番号", "臨床研究実施計画番号", "jrctid", "jrctno.", "trialid"),
-    "title_scientific": ("研究名称", "試験の名称", "scientifictitle", "scientifictitle（acronym）",
-                         "scientifictitle(acronym)"),
-    "title_public": ("平易な研究名称", "publictitle", "publictitle（acronym）",
-                     "publictitle(acronym)"),
-    "status": ("進捗状況", "研究の進捗状況", "被験者募集状況", "recruitmentstatus"),
-    "date_registered": ("初回公表日", "dateofregistration", "dateoffirstpublication",
-                        "firstpublicationdate"),
-    "date_last_modified": ("最終公表日", "lastmodifiedon", "dateoflastpublication",
-                           "lastpublicationdate", "lastupdate"),
-    "target_sample_size": ("実施予定被験者数", "目標症例数", "予定症例数", "targetsamplesize",
-                           "samplesize"),
-    "date_start": ("実施期間（開始日）", "研究実施期間（開始日）", "研究開始日",
-                   "dateoffirstenrollment", "studyperiod（start）", "studystartdate"),
-    "date_completion": ("実施期間（終了日）", "研究実施期間（終了日）", "研究終了予定日",
-                        "studyperiod（end）", "studyenddate"),
-    "conditions": ("対象疾患名", "healthcondition(s)orproblem(s)studied", "condition",
-                   "conditions"),
-    "secondary_ids": ("他の臨床研究登録機関発行の研究番号", "secondaryid(s)", "secondaryids",
-                      "otherregistrationid"),
-}
-
-_LABEL_KEYS: dict[str, frozenset[str]] = {}  # filled below, once label_key exists
-
-STATUS_JA = {
-    "募集前": "not_yet_recruiting",
-    "募集中断": "suspended",
-    "募集中": "recruiting",
-    "募集終了": "active_not_recruiting",
-    "研究終了": "completed",
-    "試験終了": "completed",
-    "中止": "terminated",
-}
-STATUS_EN = {
-    "pending": "not_yet_recruiting",
-    "not yet recruiting": "not_yet_recruiting",
-    "recruiting": "recruiting",
-    "suspended": "suspended",
-    "not recruiting": "active_not_recruiting",
-    "no longer recruiting": "active_not_recruiting",
-    "complete": "completed",
-    "completed": "completed",
-    "terminated": "terminated",
-}
-
-
-@functools.lru_cache(maxsize=4096)  # the same few hundred labels on every page
-def label_key(text: str) -> str:
-    """A label as matched: NFKC-normalized, case-folded, with every space removed."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
-
-
-_LABEL_KEYS.update({name: frozenset(label_key(k) for k in keys) for name, keys in LABELS.items()})
-
-
-def map_status(raw: str | None) -> str:
-    """Canonical status from jRCT's words; the Japanese value decides where both exist."""
-    if not raw:
-        return "unknown"
-    text = unicodedata.normalize("NFKC", raw).strip()
-    for word in sorted(STATUS_JA, key=len, reverse=True):
-        if text.startswith(word):
-            return STATUS_JA[word]
-    lowered = text.lower()
-    for word in sorted(STATUS_EN, key=len, reverse=True):
-        if lowered.startswith(word):
-            return STATUS_EN[word]
-    return "unknown"
-
-
-class JrctRegistry:
-    """jRCT, configured by the ``[jrct]`` section of the config."""
-
-    name = NAME
-    title = TITLE
-
-    def __init__(self, base_url: str = DEFAULT_BASE_URL,
-                 languages: list[str] | tuple[str, ...] = ("ja",)) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.languages = tuple(languages)
-        self._hosts = {*PUBLIC_HOSTS, urlsplit(self.base_url).netloc.lower()}
-
-    def parse_input(self, text: str) -> TrialRef | None:
-        text = text.strip()
-        if _INPUT_ID.fullmatch(text):
-            return TrialRef(NAME, trial_id=_canonical_id(text))
-        if "://" not in text:
-            return None
-        url = urlsplit(text)
-        if url.netloc.lower() not in self._hosts:
-            return None
-        parts = [unquote(p) for p in url.path.split("/") if p]
-        if len(parts) == 2 and parts[0] in _PATH.values() and _INPUT_ID.fullmatch(parts[1]):
-            language = "en" if parts[0].startswith("en-") else "ja"
-            return TrialRef(NAME, trial_id=_canonical_id(parts[1]), language=language)
-        return None
-
-    def resolve(self, ref: TrialRef, fetch: FetchText) -> TrialRef:
-        return ref  # the jRCT ID is the page key: nothing to look up
-
-    def page_url(self, ref: TrialRef, language: str) -> str:
-        return f"{self.base_url}/{_PATH[language]}/{ref.trial_id}"
-
-    def parse_page(self, text: str, language: str | None = None) -> ParsedPage:
-        return parse_detail_page(text, language)
-
-    def normalize(self, page: ParsedPage, url: str) -> TrialRecord:
-        return normalize_detail_page(page, url)
-
-    def canonical_sources(self) -> dict[str, str]:
-        """Header rows a canonical field reports; section rows vary by year and trial
-        type, so their raw changes are reported too."""
-        header = {
-            "trial_id": ("jRCT番号", "臨床研究実施計画番号", "jRCT ID"),
-            "status_raw": ("進捗状況", "Recruitment status"),
-            "date_last_modified": ("最終公表日", "Last modified on"),
-            "date_registered": ("初回公表日", "Date of registration"),
-            "title_scientific": ("研究名称", "Scientific Title"),
-            "title_public": ("平易な研究名称", "Public Title"),
-            "conditions": ("対象疾患名",),
-        }
-        return {f"fields.Header.{label}": name for name, labels in header.items()
-                for label in labels}
-
-    def severity_rules(self) -> list[tuple[str, str]]:
-        return [
-            ("fields.*.*主たる評価項目*", "high"),
-            ("fields.*.*Primary Outcome*", "high"),
-            ("fields.*.*評価項目*", "medium"),
-            ("fields.*.*Outcome*", "medium"),
-            ("fields.*.*基準*", "medium"),  # 選択基準, 除外基準
-            ("fields.*.*criteria*", "medium"),
-            ("fields.*.*実施期間*", "high"),
-            ("fields.History.*", "low"),
-        ]
-
-
-def _canonical_id(text: str) -> str:
-    return "jRCT" + text[4:].lower()
-
-
-# --- parsing ------------------------------------------------------------------------
-
 
 def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
     """Raw fields of a jRCT detail page (either language), in page order.
