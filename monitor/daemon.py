@@ -1,12 +1,12 @@
-"""``ctr-monitor run``: the background daemon, a thin shell over the check pipeline.
+"""``ctr-monitor run``: the daemon, a scheduling shell over the library core.
 
-What it adds to a one-off check is time: each watch is checked every ``interval`` (per
-watch or global), spread by ``jitter``; the next check of each watch is kept in the
-database, so a restart neither re-checks everything at once nor skips what is overdue.
-Watches run in a small thread pool, so a slow host never holds up another; the fetch
-layer keeps one request at a time per host. It must never die quietly: every fetch has
-a hard deadline, a crashing check is logged and the next one runs, and a watch not
-checked successfully within twice its interval raises an "overdue" alert.
+What it adds to a one-off check is time. Each linked group (a trial and its registry
+twins) is one unit of work, checked once per interval however many of its members are
+watched; the next check of each watch is kept in the database, so a restart neither
+re-checks everything at once nor skips what is overdue. Checks run on a pool of workers
+(the fetch layer keeps one request at a time per host); housekeeping — picking up new
+watches, delivering alerts, the overdue watchdog, reading registry listings, pruning the
+fetch log — runs on a pool of its own, so it never waits behind checks.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import random
 import signal
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +27,19 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.alert.outbox import Outbox
+from monitor.config.section import format_duration
+from monitor.core import Monitor, ScheduledGroup
 from monitor.errors import MonitorError
-from monitor.fetch.client import Cancelled
-from monitor.pipeline import Checker
-from monitor.store import Store, TrialRow, iso_time
+from monitor.fetch import Cancelled
+from monitor.store import timestamp
 
 log = logging.getLogger("monitor.daemon")
 
 STOP_GRACE = 5.0  # seconds a check in flight gets to finish once a stop is asked for
-RESYNC_EVERY = 30.0  # seconds between looks for watches added or removed meanwhile
+RESYNC_EVERY = 10.0  # seconds between looks for watches added or removed meanwhile
+NEW_WATCH_DELAY = 5.0  # a watch never checked is checked within this (plus a resync)
+LISTING_EVERY = 6 * 3600.0  # registry listings change daily; a conditional GET is cheap
+PRUNE_EVERY = 86400.0
 
 
 class DaemonLock:
@@ -79,7 +83,10 @@ class DaemonLock:
         """The pid of the running daemon, or None if none holds the lock."""
         if not self.path.exists():
             return None
-        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -95,19 +102,21 @@ class DaemonLock:
 class Daemon:
     """Schedules checks of every watched trial until told to stop."""
 
-    def __init__(self, app: Any, *, clock=time.time) -> None:
-        self.app = app
-        self.config = app.config
+    def __init__(self, monitor: Monitor, *, clock: Callable[[], float] = time.time) -> None:
+        self.monitor = monitor
+        self.config = monitor.config
         self.clock = clock
         self.stop_event = threading.Event()
         self.lock = DaemonLock(self.config.database)
-        self._local = threading.local()
-        self._stores: list[Store] = []
-        self._stores_guard = threading.Lock()
         self._running = 0
         self._idle = threading.Condition()
+        self._started = clock()
+        # A restart spreads overdue checks over the jitter window: no "stuck?" alarm
+        # before they have had their chance.
+        self._grace = min(self.config.schedule.jitter, self.config.schedule.interval) + 60
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(self.config.workers)},
+            executors={"checks": ThreadPoolExecutor(self.config.schedule.workers),
+                       "housekeeping": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -116,25 +125,24 @@ class Daemon:
 
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; 0 after a clean stop."""
-        store = self.app.store  # opens the database and syncs [[watch]] entries first
         self.lock.acquire()
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            watches = self._schedule_watches(store)
-            every = max(1.0, min(60.0, self.config.interval / 2))
-            self.scheduler.add_job(self._guarded, IntervalTrigger(seconds=every),
-                                   args=[self._watchdog], id="watchdog",
-                                   next_run_time=self._now())
-            self.scheduler.add_job(self._guarded, IntervalTrigger(
-                seconds=max(1.0, min(30.0, self.config.alerts.retry_base))),
-                args=[self._deliver], id="deliver")
-            self.scheduler.add_job(self._guarded, IntervalTrigger(seconds=RESYNC_EVERY),
-                                   args=[self._resync], id="resync")
+            self.monitor.sync_config_watches()
+            released = self.monitor.take_over_leases("daemon")
+            if released:
+                log.info("took over %d alert(s) a stopped daemon had claimed", released)
+            self.monitor.restore_hosts()
+            groups = self._schedule_groups()
+            self._add_housekeeping()
             self.scheduler.start()
-            log.info("daemon started (pid %d): %d watches, interval %gs, jitter %gs, "
-                     "%d workers, database %s", os.getpid(), watches, self.config.interval,
-                     self.config.jitter, self.config.workers, self.config.database)
+            schedule = self.config.schedule
+            log.info("daemon started (pid %d): %d watches in %d groups, every %s "
+                     "(jitter %s), %d workers, database %s", os.getpid(),
+                     sum(len(g.watched) for g in groups), len(groups),
+                     format_duration(schedule.interval), format_duration(schedule.jitter),
+                     schedule.workers, self.config.database)
             code = 0
             while not self.stop_event.wait(1.0):
                 if not self.scheduler.running:  # never sit here quietly doing nothing
@@ -163,153 +171,148 @@ class Daemon:
             self._idle.wait_for(lambda: self._running == 0, timeout=STOP_GRACE)
             if self._running:
                 log.info("abandoning %d check(s) still waiting on a registry", self._running)
-                self.app.fetcher.cancel()  # nothing half-written: each check is one transaction
+                self.monitor.fetcher.cancel()  # nothing half-written: one transaction each
                 self._idle.wait_for(lambda: self._running == 0, timeout=STOP_GRACE)
-        with self._stores_guard:
-            for store in self._stores:
-                store.close()
+        self.monitor.close()
 
     # --- scheduling ---------------------------------------------------------------------
 
-    def _interval(self, row: TrialRow) -> float:
-        return self.app.interval_for(row) or self.config.interval
+    def _add_housekeeping(self) -> None:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        every = max(1.0, min(60.0, self.config.schedule.interval / 2))
+        jobs: list[tuple[Callable[[], None], float, str, datetime | None]] = [
+            (self._resync, RESYNC_EVERY, "resync", None),
+            (self._deliver, max(1.0, min(30.0, self.config.alerts.retry_base)), "deliver",
+             now),
+            (self._watchdog, every, "watchdog", None),
+            (self._prune, PRUNE_EVERY, "prune", now),
+        ]
+        if any(registry.bulk is not None and getattr(registry.settings, "use_csv", False)
+               for registry in self.monitor.registries.values()):
+            jobs.append((self._listings, min(LISTING_EVERY, self.config.schedule.interval),
+                         "listings", now))
+        for job, seconds, name, first in jobs:
+            self.scheduler.add_job(self._guarded, IntervalTrigger(seconds=seconds),
+                                   args=[job], id=name, executor="housekeeping",
+                                   next_run_time=first or now)
 
-    def _schedule_watches(self, store: Store) -> int:
-        rows = store.trials()
+    def _schedule_groups(self) -> list[ScheduledGroup]:
+        groups = self.monitor.schedule_groups()
         now = self.clock()
-        for row in rows:
-            self._add_job(store, row, now)
-        return len(rows)
+        for group in groups:
+            self._add_job(group, now)
+        return groups
 
-    def _add_job(self, store: Store, row: TrialRow, now: float) -> None:
-        """Schedule a watch from its stored next-check time: a future one is kept; an
-        overdue or unknown one runs soon, spread over the jitter window so that a restart
-        does not send every check at once."""
-        interval = self._interval(row)
-        window = min(self.config.jitter or 0, interval)
-        due = _timestamp(row.next_check_at) if row.next_check_at else None
-        first = due if due and due > now else now + random.uniform(0, window)
+    def _add_job(self, group: ScheduledGroup, now: float) -> None:
+        """Schedule a group from its stored next-check time: a future one is kept; a
+        group never checked runs within seconds; an overdue one runs soon, spread over
+        the jitter window so that a restart does not send every check at once."""
+        window = min(self.config.schedule.jitter, group.interval)
+        due = timestamp(group.next_check_at) if group.next_check_at else None
+        if due and due > now:
+            first = due
+        elif group.never_checked:
+            first = now + random.uniform(0, NEW_WATCH_DELAY)
+        else:
+            first = now + random.uniform(0, window)
         self.scheduler.add_job(
-            self._check_job, IntervalTrigger(seconds=interval, jitter=self.config.jitter or None),
-            args=[row.id], id=f"trial-{row.id}", replace_existing=True,
-            next_run_time=datetime.fromtimestamp(first, UTC), name=row.label)
-        store.set_next_check(row.id, iso_time(first))
+            self._check_job, IntervalTrigger(seconds=group.interval,
+                                             jitter=self.config.schedule.jitter or None),
+            args=[group.key, group.members], id=group.key, replace_existing=True, executor="checks",
+            next_run_time=datetime.fromtimestamp(first, UTC),
+            name=", ".join(row.label for row in group.watched))
+        self.monitor.set_next_check([row.id for row in group.watched], first)
 
     def _resync(self) -> None:
-        """Pick up watches added (or removed) with the CLI while the daemon runs."""
-        store = self._store()
-        self.app.sync_config_watches(store)
-        watched = {row.id: row for row in store.trials()}
-        scheduled = {int(job.id.split("-")[1]) for job in self.scheduler.get_jobs()
-                     if job.id.startswith("trial-")}
-        for trial in scheduled - set(watched):
-            self.scheduler.remove_job(f"trial-{trial}")
-            log.info("stopped checking trial #%d (no longer watched)", trial)
-        for trial in set(watched) - scheduled:
-            self._add_job(store, watched[trial], self.clock())
-            log.info("now checking %s", watched[trial].label)
+        """Pick up watches added or removed with the CLI, and links found meanwhile."""
+        self.monitor.sync_config_watches()
+        groups = {group.key: group for group in self.monitor.schedule_groups()}
+        scheduled = {job.id for job in self.scheduler.get_jobs()
+                     if job.id.startswith("group-")}
+        for key in scheduled - set(groups):
+            self.scheduler.remove_job(key)
+        now = self.clock()
+        for key in set(groups) - scheduled:
+            self._add_job(groups[key], now)
+            log.info("now checking %s", ", ".join(row.label for row in groups[key].watched))
 
     # --- jobs ---------------------------------------------------------------------------
 
-    def _store(self) -> Store:
-        """One database connection per worker thread (SQLite objects stay in theirs)."""
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = Store(self.config.database)
-            self._local.store = store
-            with self._stores_guard:
-                self._stores.append(store)
-        return store
-
-    def _outbox(self, store: Store) -> Outbox:
-        return Outbox(store, self.app.channels, self.config.alerts,
-                      rules_for=self.app.rules_for, clock=self.clock)
-
-    def _guarded(self, job) -> None:
+    def _guarded(self, job: Callable[[], None]) -> None:
         """Run a housekeeping job; an exception is logged and the daemon goes on."""
         if self.stop_event.is_set():
             return
         try:
             job()
         except Exception:
-            log.exception("%s failed; it will run again as scheduled", job.__name__)
+            log.exception("%s failed; it will run again as scheduled",
+                          getattr(job, "__name__", "a job"))
 
-    def _check_job(self, trial: int) -> None:
+    def _check_job(self, key: str, members: list[int]) -> None:
         if self.stop_event.is_set():
             return
         with self._idle:
             self._running += 1
         try:
-            self._check(trial)
+            self._check(key, members)
         except Cancelled:
-            log.info("check of trial #%d abandoned: stopping", trial)
+            log.info("check of %s abandoned: stopping", members)
         except Exception:  # never let one check take the daemon down
-            log.exception("check of trial #%d crashed; the next one will run as scheduled",
-                          trial)
+            log.exception("check of trials %s crashed; the next one will run as scheduled",
+                          members)
         finally:
             with self._idle:
                 self._running -= 1
                 self._idle.notify_all()
 
-    def _check(self, trial: int) -> None:
-        store = self._store()
-        row = store.get_trial(trial)
-        outbox = self._outbox(store)
-        checker = Checker(store, self.app.fetcher, self.app.registries,
-                          severity_rules=self.config.severity_rules,
-                          consistency_rules=self.config.consistency, sink=outbox)
+    def _check(self, key: str, members: list[int]) -> None:
         started = time.monotonic()
-        for outcome in checker.run([row], languages_for=self.app.languages_for,
-                                   follow_links=self.config.follow_links):
-            where = f"{outcome.trial} [{outcome.language}]" if outcome.language \
-                else outcome.trial
-            if outcome.failed:
-                log.warning("%s failed (%s): %s", where, outcome.reason, outcome.error)
-            elif outcome.outcome == "changed":
+        pages, pairs = self.monitor.check_group(members)
+        for page in pages:
+            where = f"{page.label} [{page.language}]" if page.language else page.label
+            if page.failed:
+                log.warning("%s failed (%s): %s", where, page.reason, page.error)
+            elif page.deferred:
+                log.info("%s deferred: %s", where, page.error)
+            elif page.outcome == "changed":
                 log.info("%s changed: %s", where,
-                         ", ".join(f"{c.field} ({c.severity})" for c in outcome.changes))
+                         ", ".join(f"{c.field} ({c.severity})" for c in page.changes))
             else:
-                log.info("%s %s", where, outcome.outcome)
-        job = self.scheduler.get_job(f"trial-{trial}")
+                log.info("%s %s", where, page.outcome)
+        for pair in pairs:
+            log.info("%s ↔ %s: %d disagreement(s) opened, %d resolved", pair.a.label,
+                     pair.b.label, len(pair.opened), len(pair.closed))
+        job = self.scheduler.get_job(key)
         if job is not None and job.next_run_time is not None:
-            store.set_next_check(trial, iso_time(job.next_run_time.timestamp()))
-        log.debug("check of %s took %.1fs", row.label, time.monotonic() - started)
-        if self.app.channels:
-            report = outbox.deliver_due()
-            if report.delivered or report.failed or report.dead:
-                log.info(report.summary())
+            watched = [row.id for row in self.monitor.store.trials.many(members)
+                       if row.watched]
+            self.monitor.set_next_check(watched, job.next_run_time.timestamp())
+        log.debug("check of %s took %.1fs", members, time.monotonic() - started)
+        self._deliver()
 
     def _deliver(self) -> None:
-        if self.app.channels and not self.stop_event.is_set():
-            report = self._outbox(self._store()).deliver_due()
-            if report.delivered or report.failed or report.dead:
-                log.info(report.summary())
+        if self.stop_event.is_set():
+            return
+        report = self.monitor.deliver_alerts()
+        if report.anything:
+            log.info(report.summary())
 
     def _watchdog(self) -> None:
-        """Raise one "overdue" alert per episode for any watch not checked successfully
-        within twice its interval: the alarm for a monitor that has quietly stopped."""
-        store = self._store()
-        now = self.clock()
-        for row in store.trials():
-            if row.overdue_since:
-                continue
-            interval = self._interval(row)
-            last = row.last_success_at or self._added_at(store, row)
-            if last and now - _timestamp(last) > 2 * interval:
-                with store.transaction():
-                    store.set_overdue(row.id, iso_time(now))
-                    self._outbox(store).trial_overdue(store.get_trial(row.id), interval)
-                log.warning("%s is overdue: not checked successfully since %s", row.label,
-                            row.last_success_at or "it was added")
+        if self.clock() - self._started < self._grace:
+            return
+        for row in self.monitor.watchdog():
+            log.warning("%s is overdue: not checked successfully since %s", row.label,
+                        row.last_success_at or "it was added")
 
-    @staticmethod
-    def _added_at(store: Store, row: TrialRow) -> str | None:
-        found = store.db.execute("select added_at from trials where id = ?", [row.id]).fetchone()
-        return found[0] if found else None
+    def _listings(self) -> None:
+        from monitor.check.listing import refresh_listings
 
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), UTC) + timedelta(seconds=1)
+        self.monitor.restore_hosts()
+        for outcome in refresh_listings(self.monitor)[0]:
+            log.info("%s listing: %s (%d rows)%s", outcome.registry, outcome.outcome,
+                     outcome.rows, f": {outcome.error}" if outcome.error else "")
 
-
-def _timestamp(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    def _prune(self) -> None:
+        folded = self.monitor.prune_fetch_log()
+        if folded:
+            log.info("fetch log: %d old rows folded into daily summaries", folded)

@@ -59,3 +59,38 @@ class WrongPageError(ParseError):
 
 class StoreError(MonitorError):
     """The database cannot be opened or lacks what the command needs."""
+
+
+class HostPausedError(FetchError):
+    """A host is paused (it refused us, or cannot be reached): the check of a trial on it
+    is deferred, a fault of the host and not of the trial."""
+
+    kind = "paused"
+
+    def __init__(self, message: str, *, host: str, until: float, reason: str = "blocked",
+                 status_code: int | None = None):
+        super().__init__(message, reason=reason, status_code=status_code)
+        self.host = host
+        self.until = until
+
+
+class HostBlockedError(HostPausedError):
+    """The host refused us (403, a firewall's block page, a 429 without a short
+    Retry-After)."""
+
+    kind = "blocked"
+
+
+class HostUnreachableError(HostPausedError):
+    """The host could not be reached at all (refused, DNS, TLS, connect timeout)."""
+
+    kind = "unreachable"
+
+    def __init__(self, message: str, *, host: str, until: float, reason: str = "unreachable",
+                 status_code: int | None = None):
+        super().__init__(message, host=host, until=until, reason=reason,
+                         status_code=status_code)
+
+
+class BulkDataError(MonitorError):
+    """A registry's bulk listing (UMIN-CTR's daily CSV) that cannot be read whole."""

@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from monitor.config import AlertRules
-from monitor.diff.changes import SEVERITIES, Change
+from monitor.config.model import AlertRules
+from monitor.diff.changes import Change
 
 
 def select_changes(changes: Iterable[Change], rules: AlertRules) -> list[Change]:
     """The changes that alert under ``rules``, in their order."""
-    allowed = set(SEVERITIES[: SEVERITIES.index(rules.min_severity) + 1])
     return [
         change for change in changes
-        if change.severity in allowed
+        if change.severity.at_least(rules.min_severity)
         and any(fnmatchcase(change.field, glob) for glob in rules.fields)
         and not any(fnmatchcase(change.field, glob) for glob in rules.exclude_fields)
     ]

@@ -1,7 +1,8 @@
-"""``ctr-monitor``: a thin click shell over the library.
+"""``ctr-monitor``: a thin click shell over the library core (``monitor.Monitor``).
 
-Every command accepts a trial in any form (UMIN…, R…, jRCT…, a page URL). Any MonitorError
-ends the command with ``error: <one line>`` on stderr and a non-zero exit.
+Every command accepts a trial in any form (UMIN…, R…, jRCT…, a page URL). Any
+MonitorError ends the command with ``error: <one line>`` on stderr and a non-zero exit
+(2 for bad input or config, 1 for a failed check or page), never a traceback.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import logging
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from monitor import __version__
-from monitor.cli import reports, service, trials
-from monitor.cli.app import App
+from monitor.cli import reports, service, tools, trials
+from monitor.cli.context import Options
 from monitor.cli.logs import setup_logging
 from monitor.errors import MonitorError
 
@@ -22,7 +24,7 @@ from monitor.errors import MonitorError
 class MonitorGroup(click.Group):
     """Turns errors a user can cause into one line and an exit code, never a traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MonitorError as error:
@@ -34,15 +36,16 @@ class MonitorGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:  # a bug: say so in one line unless --debug
-            if ctx.obj is not None and ctx.obj.get("debug"):
+            options = ctx.obj if isinstance(ctx.obj, Options) else None
+            if options is not None and options.debug:
                 traceback.print_exc()
             click.echo(f"internal error: {type(error).__name__}: {error} "
                        "(rerun with --debug for details, and please report it)", err=True)
             ctx.exit(70)
         finally:
-            app = (ctx.obj or {}).get("app")
-            if app is not None:
-                app.close()
+            if isinstance(ctx.obj, Options):
+                ctx.obj.close()
+
 
 @click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
@@ -62,15 +65,17 @@ def cli(ctx: click.Context, config_path: Path | None, record_dir: Path | None,
     """Watch clinical-trial registries (UMIN-CTR, jRCT) and report what changed."""
     if record_dir and replay_dir:
         raise click.UsageError("--record and --replay cannot be used together")
-    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.ERROR
+    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.WARNING
     level = {0: quiet, 1: logging.INFO}.get(verbose, logging.DEBUG)
     setup_logging(level, log_format)
-    ctx.obj = {"app": App(config_path, record_dir, replay_dir), "debug": debug}
+    ctx.obj = Options(config_path, record_dir, replay_dir, debug)
 
-for _command in (trials.add, trials.remove, trials.list_trials, trials.check, trials.history,
-                 trials.diff, trials.consistency, trials.parse, trials.record, trials.reparse,
-                 reports.report,
-                 reports.feed, service.run, service.status, service.alerts):
+
+for _command in (trials.add, trials.remove, trials.list_trials, trials.check,
+                 trials.history, trials.diff, trials.consistency, trials.search,
+                 trials.query, reports.report, reports.feed, service.run, service.status,
+                 service.alerts, tools.parse, tools.record, tools.reparse, tools.doctor,
+                 tools.datasette_metadata):
     cli.add_command(_command)
 
 

@@ -1,19 +1,16 @@
-"""Field-by-field differences between two versions of a trial record."""
+"""Differences between versions of a trial record, how much they matter, and where
+linked records in two registries disagree."""
 
-from monitor.diff.changes import (
-    DEFAULT_SEVERITY_RULES,
-    SEVERITIES,
-    Change,
-    diff_versions,
-    flatten_fields,
-    severity_of,
-)
+from monitor.diff.changes import CONSISTENCY_FIELDS, Change, flatten_fields
+from monitor.diff.policy import DiffPolicy, merge_languages
+from monitor.diff.severity import SEVERITIES, Severity
 
 __all__ = [
-    "DEFAULT_SEVERITY_RULES",
+    "CONSISTENCY_FIELDS",
     "SEVERITIES",
     "Change",
-    "diff_versions",
+    "DiffPolicy",
+    "Severity",
     "flatten_fields",
-    "severity_of",
+    "merge_languages",
 ]

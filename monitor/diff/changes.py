@@ -1,64 +1,50 @@
-"""``diff_versions``: what changed between two canonical records, and how much it matters.
+"""``Change``: one field's change between two versions of a trial record, and the
+field names a change can carry.
 
-Pure: two records in, a list of changes out. "Changed" is decided on the normalized
-record in its comparison form (NFKC), never on page text, so markup, whitespace and
-full-width/half-width variants are no change. A raw field that a canonical field is
-built from is reported once, under the canonical name.
+A change names a canonical field (``status``, ``target_sample_size``…), a raw field as
+``fields.<section>.<label>``, or a consistency field as ``consistency.<field>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from fnmatch import fnmatchcase
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from monitor.normalize.record import CANONICAL_FIELDS
-from monitor.normalize.values import comparable
+from monitor.diff.severity import Severity
 
-SEVERITIES = ("high", "medium", "low")
-_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
-
-# Where a record came from, and in which language, is not trial content.
-_NOT_COMPARED = {"url", "language", "registry"}
-
-DEFAULT_SEVERITY_RULES: tuple[tuple[str, str], ...] = (
-    ("status", "high"),
-    ("target_sample_size", "high"),
-    ("date_start", "high"),
-    ("date_completion", "high"),
-    ("date_registered", "high"),
-    ("date_disclosed", "high"),
-    ("trial_id", "high"),
-    ("date_last_modified", "medium"),
-    ("*outcome*", "medium"),
-    ("*Outcome*", "medium"),
-    ("*", "low"),
-)
+# What linked records are compared on (see monitor.diff.consistency).
+CONSISTENCY_FIELDS = ("status", "target_sample_size", "date_last_modified",
+                      "title_scientific", "title_public")
 
 
 @dataclass(frozen=True)
 class Change:
-    """One field's change; ``old``/``new`` are None where the field was absent."""
+    """One field's change; ``old``/``new`` are None where the field was absent.
+    ``languages`` are the page languages it was seen on, once changes of a trial's
+    several language pages are merged."""
 
     field: str
     old: Any
     new: Any
-    severity: str
+    severity: Severity
+    languages: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data: dict[str, Any] = {"field": self.field, "old": self.old, "new": self.new,
+                                "severity": self.severity.value}
+        if self.languages:
+            data["languages"] = list(self.languages)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Change:
+        return cls(data["field"], data.get("old"), data.get("new"),
+                   Severity.parse(data.get("severity")) or Severity.LOW,
+                   tuple(data.get("languages") or ()))
 
 
-def severity_of(path: str, rules: Iterable[tuple[str, str]]) -> str:
-    """Severity of a field path by the first matching ``(glob, severity)`` rule."""
-    for pattern, severity in rules:
-        if fnmatchcase(path, pattern):
-            return severity
-    return "low"
-
-
-def flatten_fields(fields: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def flatten_fields(fields: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
     """``{section: {label: value}}`` → ``{"fields.<section>.<label>": value}``."""
     return {
         f"fields.{section}.{label}": value
@@ -67,36 +53,5 @@ def flatten_fields(fields: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def diff_versions(
-    old: Mapping[str, Any],
-    new: Mapping[str, Any],
-    *,
-    rules: Sequence[tuple[str, str]] = (),
-    canonical_sources: Mapping[str, str] | None = None,
-) -> list[Change]:
-    """Changes from ``old`` to ``new``, most severe first, page order within a severity.
-
-    ``rules`` are ``(glob, severity)`` pairs tried before the defaults (the registry's
-    rules, then the user's overrides, go first). ``canonical_sources`` maps raw field
-    paths to the canonical field built from them: such a raw change is left out when
-    its canonical field changed too, so one fact is reported once.
-    """
-    all_rules = [*rules, *DEFAULT_SEVERITY_RULES]
-    changes: list[Change] = []
-    for name in CANONICAL_FIELDS:
-        if name in _NOT_COMPARED:
-            continue
-        before, after = old.get(name), new.get(name)
-        if comparable(before) != comparable(after):
-            changes.append(Change(name, before, after, severity_of(name, all_rules)))
-    changed_canonical = {change.field for change in changes}
-    sources = canonical_sources or {}
-    old_raw, new_raw = flatten_fields(old.get("fields", {})), flatten_fields(new.get("fields", {}))
-    for path in [*new_raw, *(p for p in old_raw if p not in new_raw)]:
-        before, after = old_raw.get(path), new_raw.get(path)
-        if comparable(before) == comparable(after):
-            continue
-        if sources.get(path) in changed_canonical:
-            continue
-        changes.append(Change(path, before, after, severity_of(path, all_rules)))
-    return sorted(changes, key=lambda change: _RANK.get(change.severity, len(SEVERITIES)))
+def most_severe_first(changes: list[Change]) -> list[Change]:
+    return sorted(changes, key=lambda change: change.severity.rank)

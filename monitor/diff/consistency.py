@@ -1,4 +1,4 @@
-"""``compare_linked``: where a trial's UMIN-CTR and jRCT records disagree.
+"""``compare_linked``: where a trial's records in two registries disagree.
 
 The two registries describe one trial and drift apart; a researcher wants to know when
 one says "recruiting" and the other "no longer recruiting", or the sample sizes differ.
@@ -12,8 +12,14 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
-from difflib import SequenceMatcher
 from typing import Any
+
+from rapidfuzz import fuzz
+
+from monitor.config.model import ConsistencyRules
+from monitor.diff.severity import Severity
+from monitor.normalize.record import TrialRecord
+from monitor.normalize.values import has_japanese
 
 # Statuses that mean the same thing across the two vocabularies.
 _STATUS_CLASS = {"enrolling_by_invitation": "recruiting"}
@@ -25,49 +31,60 @@ class Disagreement:
 
     field: str
     values: dict[str, Any]
-    severity: str
+    severity: Severity
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
 
 
-@dataclass(frozen=True)
-class ConsistencyRules:
-    max_days_apart: int = 180  # last-modified dates further apart than this disagree
-    min_title_similarity: float = 0.6
+def title_similarity(a: str | None, b: str | None) -> float | None:
+    """How alike two titles are, from 0 to 1, the same whichever comes first; None when
+    either is missing or not English (a Japanese title cannot be compared with the other
+    registry's English one).
+
+    Token-set ratio: the words both titles share count fully, so the same study phrased
+    with a subtitle, an acronym or a phase note added stays alike, and word order does
+    not matter.
+    """
+    left, right = _comparable_title(a), _comparable_title(b)
+    if not left or not right:
+        return None
+    return fuzz.token_set_ratio(left, right) / 100
 
 
-def compare_linked(a: dict[str, Any], b: dict[str, Any],
+def compare_linked(a: TrialRecord, b: TrialRecord,
                    rules: ConsistencyRules = ConsistencyRules()) -> list[Disagreement]:
     """Disagreements between two linked records, most severe first."""
-    ra, rb = a["registry"], b["registry"]
+    ra, rb = a.registry, b.registry
     found: list[Disagreement] = []
 
-    sa, sb = a.get("status"), b.get("status")
-    if sa not in (None, "unknown") and sb not in (None, "unknown") and \
+    sa, sb = a.status, b.status
+    if sa != "unknown" and sb != "unknown" and \
             _STATUS_CLASS.get(sa, sa) != _STATUS_CLASS.get(sb, sb):
-        found.append(Disagreement("status", {ra: sa, rb: sb}, "high",
+        found.append(Disagreement("status", {ra: sa, rb: sb}, Severity.HIGH,
                                   f"{ra} says {sa}, {rb} says {sb}"))
 
-    na, nb = a.get("target_sample_size"), b.get("target_sample_size")
+    na, nb = a.target_sample_size, b.target_sample_size
     if na is not None and nb is not None and na != nb:
-        found.append(Disagreement("target_sample_size", {ra: na, rb: nb}, "medium",
+        found.append(Disagreement("target_sample_size", {ra: na, rb: nb}, Severity.MEDIUM,
                                   f"{ra} plans {na} participants, {rb} {nb}"))
 
-    da, db = _date(a.get("date_last_modified")), _date(b.get("date_last_modified"))
+    da, db = _date(a.date_last_modified), _date(b.date_last_modified)
     if da and db and abs((da - db).days) > rules.max_days_apart:
         newer, older = (ra, rb) if da > db else (rb, ra)
         found.append(Disagreement(
-            "date_last_modified", {ra: da.isoformat(), rb: db.isoformat()}, "low",
+            "date_last_modified", {ra: da.isoformat(), rb: db.isoformat()}, Severity.LOW,
             f"{newer} was updated {abs((da - db).days)} days after {older}: "
             f"{older} may be out of date"))
 
     for name in ("title_scientific", "title_public"):
-        ta, tb = _comparable_title(a.get(name)), _comparable_title(b.get(name))
-        if ta and tb and SequenceMatcher(None, ta, tb).ratio() < rules.min_title_similarity:
-            found.append(Disagreement(name, {ra: a.get(name), rb: b.get(name)}, "low",
-                                      "the titles differ"))
+        score = title_similarity(a.get(name), b.get(name))
+        if score is not None and score < rules.min_title_similarity:
+            found.append(Disagreement(name, {ra: a.get(name), rb: b.get(name)}, Severity.LOW,
+                                      f"the titles differ ({score:.0%} alike)"))
     return found
 
 
@@ -79,9 +96,8 @@ def _date(value: str | None) -> date | None:
 
 
 def _comparable_title(title: str | None) -> str:
-    """Lower-case letters and digits only; "" for a title with Japanese in it, which
-    cannot be compared with the other registry's English one."""
-    if not title or re.search(r"[\u3040-\u30ff\u3400-\u9fff]", title):
+    """Lower-case words and digits only; "" for a title with Japanese in it."""
+    if not title or has_japanese(title):
         return ""
     text = unicodedata.normalize("NFKC", title).casefold()
     return re.sub(r"[\W_]+", " ", text).strip()

@@ -44,7 +44,10 @@ class HttpSettings:
     min_interval: float = 5.0
     max_retries: int = 3
     backoff: float = 2.0  # first retry waits about this long, doubling each time
-    max_wait: float = 300.0  # longest Retry-After / backoff we sit through in one check
+    max_wait: float = 60.0  # longest Retry-After / backoff we sit through in one check
+    deadline: float = 90.0
+    block_cooldown: float = 900.0
+    max_page_bytes: int = 2_000_000
 
 
 @dataclass
@@ -156,7 +159,9 @@ class Fetcher:
     def __init__(self, settings: HttpSettings | None = None, *,
                  transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 host_intervals: dict[str, float] | None = None,
+                 on_host_event: Callable[..., None] | None = None) -> None:
         self.settings = settings or HttpSettings()
         self.cancel_event = threading.Event()
         # Sleeps (pacing, backoff) wake as soon as the fetcher is cancelled.

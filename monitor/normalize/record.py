@@ -6,7 +6,7 @@ nothing but a parser and a normalizer that fill it in.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 STATUSES = (
@@ -27,14 +27,15 @@ class TrialRecord:
 
     Dates are ISO ``YYYY-MM-DD`` strings (or None); ``fields`` keeps every raw field as
     ``{section: {label: value}}`` so that what the canonical fields leave out still
-    diffs.
+    diffs. ``registry_ids`` holds the registry's own IDs beside the public one (UMIN-CTR's
+    receipt number), by name.
     """
 
     registry: str
     trial_id: str
     language: str
     url: str
-    receipt_number: str | None = None
+    registry_ids: dict[str, str] = field(default_factory=dict)
     title_public: str | None = None
     title_scientific: str | None = None
     status: str = "unknown"
@@ -52,7 +53,17 @@ class TrialRecord:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
+        """A record from its stored JSON; keys this release does not know are dropped
+        (a newer parser's), keys it lacks take their defaults (an older parser's)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def get(self, name: str) -> Any:
+        return getattr(self, name, None)
+
 
 CANONICAL_FIELDS: tuple[str, ...] = tuple(
-    name for name in TrialRecord.__dataclass_fields__ if name != "fields"
+    f.name for f in fields(TrialRecord) if f.name != "fields"
 )

@@ -9,7 +9,9 @@ sentinel becomes the only line break.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -136,3 +138,9 @@ def table_rows(table: LexborNode) -> list[list[str]]:
         if any(cells):
             rows.append(cells)
     return rows
+
+
+@functools.lru_cache(maxsize=8192)  # the same few hundred labels on every page
+def label_key(text: str) -> str:
+    """A label as matched: NFKC-normalized, case-folded, with every space removed."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).casefold()

@@ -1,15 +1,15 @@
 """The registries ctr-monitor knows, and the one place that lists them.
 
-Adding a registry means writing its module and adding one line to ``REGISTRY_TYPES``.
+Adding a registry means writing its package (IDs, URLs, config section, page layout,
+labels, statuses, words) and adding one line to ``REGISTRY_TYPES``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from monitor.errors import InputError
-from monitor.registries.base import FetchText, Registry, TrialRef
+from monitor.registries.base import FetchText, Registry, RegistrySettings, TrialRef
 from monitor.registries.jrct import JrctRegistry
 from monitor.registries.umin import UminRegistry
 
@@ -19,12 +19,12 @@ REGISTRY_TYPES: dict[str, type] = {
 }
 
 
-def build_registries(
-    settings: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, Registry]:
-    """One instance per registry, configured from its config section (``[umin]``…)."""
+def build_registries(settings: Mapping[str, RegistrySettings] | None = None
+                     ) -> dict[str, Registry]:
+    """One instance per registry, from its config section's settings (defaults when none
+    are given: offline tools such as ``parse`` need no config)."""
     settings = settings or {}
-    return {name: cls(**settings.get(name, {})) for name, cls in REGISTRY_TYPES.items()}
+    return {name: cls(settings.get(name)) for name, cls in REGISTRY_TYPES.items()}
 
 
 def parse_trial_input(text: str, registries: Mapping[str, Registry]) -> TrialRef:
@@ -34,15 +34,16 @@ def parse_trial_input(text: str, registries: Mapping[str, Registry]) -> TrialRef
         ref = registry.parse_input(cleaned)
         if ref is not None:
             return ref
-    forms = ("UMIN000041461, R000047329, jRCT2063200014, jRCTs051180190, or a UMIN-CTR or "
-             "jRCT page URL")
-    raise InputError(f"{text!r} is not a trial ID this monitor knows: use {forms}")
+    forms = ", ".join(registry.id_example for registry in registries.values())
+    raise InputError(f"{text!r} is not a trial ID this monitor knows: use {forms}, "
+                     "or a registry page URL")
 
 
 __all__ = [
     "REGISTRY_TYPES",
     "FetchText",
     "Registry",
+    "RegistrySettings",
     "TrialRef",
     "build_registries",
     "parse_trial_input",

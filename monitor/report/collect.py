@@ -1,105 +1,172 @@
 """What a report says, gathered from the store into plain data (the renderers format it).
 
-Every change in the period, grouped by trial, most severe first; each trial's status over
-time; its open UMIN↔jRCT disagreements; whether its checks are failing; overdue flags.
+Every change in the period, grouped by trial, most severe first — a change seen on
+several language pages of a trial counted once, with its languages noted; each trial's
+status over time, by the registry's own dates; its open disagreements with linked
+records; whether its checks are failing or its host is paused; overdue flags. The cost
+follows the window: only versions seen in the period are read.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.report.overdue import OverdueRules, overdue_flags
-from monitor.store import Store, TrialRow
+from monitor.diff.changes import Change
+from monitor.diff.policy import merge_languages
+from monitor.normalize.record import TrialRecord
+from monitor.report.overdue import OverdueFlag, overdue_flags
+from monitor.report.views import PairState, pair_states
+from monitor.store import HostRow, TrialRow, VersionRow
 
-_RANK = {"high": 0, "medium": 1, "low": 2}
+if TYPE_CHECKING:
+    from monitor.core import Monitor
+
+
+@dataclass
+class ReportChange:
+    """One change of a trial, once however many language pages showed it."""
+
+    change: Change
+    seen_at: str
+    versions: dict[str, int]  # language → version number
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.change.to_dict(), "seen_at": self.seen_at, "versions": self.versions}
+
+
+@dataclass
+class StatusPoint:
+    """The status a version showed, dated by the registry's last-modified date where the
+    page gives one (else the day the monitor saw it)."""
+
+    date: str
+    status: str | None
+    status_raw: str | None
+    registry_dated: bool
 
 
 @dataclass
 class TrialReport:
-    registry: str
-    trial_id: str
-    title: str | None
-    url: str | None
-    status: str | None
-    date_last_modified: str | None
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-    disagreements: list[dict[str, Any]] = field(default_factory=list)
-    failing: dict[str, Any] | None = None
-    overdue: list[str] = field(default_factory=list)
-    linked_to: list[str] = field(default_factory=list)
+    row: TrialRow
+    registry_title: str
+    record: TrialRecord | None
+    changes: list[ReportChange] = field(default_factory=list)
+    timeline: list[StatusPoint] = field(default_factory=list)
+    pairs: list[PairState] = field(default_factory=list)
+    overdue: list[OverdueFlag] = field(default_factory=list)
+    paused: HostRow | None = None
+    linked_to: list[TrialRow] = field(default_factory=list)
 
     @property
-    def rank(self) -> tuple:
-        worst = min((_RANK[c["severity"]] for c in self.changes), default=3)
-        flagged = bool(self.disagreements or self.failing or self.overdue)
+    def disagreements(self) -> list[PairState]:
+        return [pair for pair in self.pairs if pair.disagreements]
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.row.consecutive_failures)
+
+    @property
+    def trial_id(self) -> str:
+        return self.record.trial_id if self.record else self.row.label
+
+    @property
+    def rank(self) -> tuple[int, int, bool, str]:
+        worst = min((c.change.severity.rank for c in self.changes), default=3)
+        flagged = bool(self.disagreements or self.failing or self.overdue or self.paused)
         return (worst, -len(self.changes), not flagged, self.trial_id)
 
     @property
     def newsworthy(self) -> bool:
-        return bool(self.changes or self.disagreements or self.failing or self.overdue)
+        return bool(self.changes or self.disagreements or self.failing or self.overdue
+                    or self.paused)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        record = self.record
+        return {
+            "registry": self.row.registry, "trial_id": self.trial_id,
+            "title": record.title_public or record.title_scientific if record else self.row.title,
+            "url": record.url if record else None,
+            "status": record.status if record else self.row.status,
+            "date_last_modified": record.date_last_modified if record else None,
+            "changes": [change.to_dict() for change in self.changes],
+            "timeline": [point.__dict__ for point in self.timeline],
+            "disagreements": [
+                {"with": pair.other.label, "registry": pair.other.registry,
+                 "field": d.field, "values": d.values, "severity": d.severity.value,
+                 "since": d.opened_at}
+                for pair in self.disagreements for d in pair.disagreements],
+            "failing": {"consecutive_failures": self.row.consecutive_failures,
+                        "last_error": self.row.last_error,
+                        "last_success_at": self.row.last_success_at} if self.failing else None,
+            "paused": {"host": self.paused.host, "kind": self.paused.kind,
+                       "until": self.paused.until} if self.paused else None,
+            "overdue": [{"kind": flag.kind, "days": flag.days, "since": flag.since}
+                        for flag in self.overdue],
+            "linked_to": [row.label for row in self.linked_to],
+        }
 
 
-def collect_report(store: Store, rows: Sequence[TrialRow], *, since: str, today: date,
-                   overdue_rules: OverdueRules | None = None,
+def collect_report(monitor: Monitor, rows: Sequence[TrialRow], *, since: str, today: date,
                    include_quiet: bool = False) -> list[TrialReport]:
     """Reports for ``rows`` and their linked twins, most newsworthy first; trials with
     nothing to report are left out unless ``include_quiet``."""
+    store = monitor.store
     seen: set[int] = set()
     ordered: list[TrialRow] = []
     for row in rows:
-        for each in (row, *store.linked(row.id)):
+        for each in (row, *store.trials.many(store.links.linked(row.id))):
             if each.id not in seen:
                 seen.add(each.id)
                 ordered.append(each)
-    rules = overdue_rules or OverdueRules()
-    reports = [_trial_report(store, row, since, today, rules) for row in ordered]
+    paused = {row.host: row for row in store.hosts.all()}
+    reports = [_trial_report(monitor, row, since, today, paused) for row in ordered]
     kept = [r for r in reports if include_quiet or r.newsworthy]
     return sorted(kept, key=lambda r: r.rank)
 
 
-def _trial_report(store: Store, row: TrialRow, since: str, today: date,
-                  rules: OverdueRules) -> TrialReport:
-    versions = store.versions(row.id)
-    latest = max(versions, key=lambda v: (v.seen_at, v.number), default=None)
-    record = latest.record if latest else {}
-    changes = []
+def check_key(version: VersionRow) -> str:
+    """Versions found by one check share a key: changes seen on each language page of a
+    trial in one check are one change. Versions stored before checks had an ID are
+    grouped by the ten minutes they were seen in."""
+    return version.check_id or version.seen_at[:15]
+
+
+def merged_changes(monitor: Monitor, versions: Sequence[VersionRow]) -> list[ReportChange]:
+    store = monitor.store
+    by_check: dict[str, list[VersionRow]] = {}
     for version in versions:
-        if version.seen_at < since:
+        if version.change_count:
+            by_check.setdefault(check_key(version), []).append(version)
+    found: list[ReportChange] = []
+    for group in by_check.values():
+        merged = merge_languages((v.language, store.versions.changes(v.id)) for v in group)
+        numbers = {v.language: v.number for v in group}
+        seen_at = min(v.seen_at for v in group)
+        found += [ReportChange(change, seen_at, {lang: numbers[lang]
+                                                 for lang in change.languages})
+                  for change in merged]
+    return sorted(found, key=lambda c: (c.change.severity.rank, c.seen_at))
+
+
+def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
+                  paused: dict[str, HostRow]) -> TrialReport:
+    store = monitor.store
+    registry = monitor.registries[row.registry]
+    record = store.versions.latest_record(row.id, registry.settings.languages)
+    timeline: list[StatusPoint] = []
+    for point in store.versions.status_timeline(row.id):
+        day = point["date_last_modified"] or point["seen_at"][:10]
+        if timeline and timeline[-1].status == point["status"]:
             continue
-        for change in store.changes(version.id):
-            changes.append({"version": version.number, "language": version.language,
-                            "seen_at": version.seen_at, **change.to_dict()})
-    changes.sort(key=lambda c: (_RANK[c["severity"]], c["seen_at"]))
-    timeline, last = [], None
-    for version in sorted(versions, key=lambda v: v.seen_at):
-        status = version.record.get("status")
-        if status != last:
-            timeline.append({"seen_at": version.seen_at, "status": status,
-                             "status_raw": version.record.get("status_raw"),
-                             "language": version.language})
-            last = status
-    disagreements = []
-    linked = store.linked(row.id)
-    for other in linked:
-        for d in store.open_disagreements(row.id, other.id).values():
-            disagreements.append({"with": other.label, "field": d["field"],
-                                  "values": json.loads(d["values"]), "severity": d["severity"],
-                                  "note": d["note"], "since": d["opened_at"]})
-    failing = None
-    if row.consecutive_failures:
-        failing = {"consecutive_failures": row.consecutive_failures,
-                   "last_error": row.last_error, "last_success_at": row.last_success_at}
+        timeline.append(StatusPoint(day, point["status"], point["status_raw"],
+                                    bool(point["date_last_modified"])))
     return TrialReport(
-        registry=row.registry, trial_id=row.label, title=row.title, url=record.get("url"),
-        status=record.get("status"), date_last_modified=record.get("date_last_modified"),
-        changes=changes, timeline=timeline, disagreements=disagreements, failing=failing,
-        overdue=overdue_flags(record, today, rules) if record else [],
-        linked_to=[other.label for other in linked])
+        row=row, registry_title=registry.title, record=record,
+        changes=merged_changes(monitor, store.versions.since(row.id, since)),
+        timeline=timeline, pairs=pair_states(store, row),
+        overdue=overdue_flags(record, today, monitor.config.overdue) if record else [],
+        paused=next((paused[h] for h in registry.fetch_hosts if h in paused), None),
+        linked_to=store.trials.many(store.links.linked(row.id)))

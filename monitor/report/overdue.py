@@ -2,43 +2,59 @@
 
 Registrants forget to update: a trial still "recruiting" months after its last
 follow-up date, or not touched for years, is a record a coordinator should chase. Pure:
-a canonical record and today's date in, a list of one-line flags out.
+a canonical record and today's date in, a list of flags out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+
+from monitor.config.model import OverdueRules
+from monitor.normalize.record import TrialRecord
 
 OPEN_STATUSES = ("not_yet_recruiting", "recruiting", "enrolling_by_invitation")
 CLOSED_STATUSES = ("completed", "terminated")
 
 
 @dataclass(frozen=True)
-class OverdueRules:
-    stale_after_days: int = 365  # not modified for longer while not completed
-    completion_grace_days: int = 0  # recruiting this long past the completion date
+class OverdueFlag:
+    """``past_completion``: still open ``days`` after its completion date ``since``;
+    ``stale``: not modified for ``days`` since ``since`` while not completed."""
+
+    kind: str
+    days: int
+    since: str
+    status: str
+
+    def text(self) -> str:  # the English sentence; reports translate by kind
+        if self.kind == "past_completion":
+            return (f"still {self.status.replace('_', ' ')} {self.days} days after its "
+                    f"completion date ({self.since})")
+        return f"not modified for {self.days} days (since {self.since}) while not completed"
+
+    def __str__(self) -> str:
+        return self.text()
 
 
-def overdue_flags(record: dict[str, Any], today: date,
-                  rules: OverdueRules = OverdueRules()) -> list[str]:
+def overdue_flags(record: TrialRecord, today: date,
+                  rules: OverdueRules = OverdueRules()) -> list[OverdueFlag]:
     flags = []
-    status = record.get("status")
-    completion = _date(record.get("date_completion"))
+    status = record.status
+    completion = _date(record.date_completion)
     if status in OPEN_STATUSES and completion and \
             (today - completion).days > rules.completion_grace_days:
-        flags.append(f"still {status.replace('_', ' ')} {(today - completion).days} days "
-                     f"after its completion date ({completion.isoformat()})")
-    modified = _date(record.get("date_last_modified"))
+        flags.append(OverdueFlag("past_completion", (today - completion).days,
+                                 completion.isoformat(), status))
+    modified = _date(record.date_last_modified)
     if status not in CLOSED_STATUSES and modified and \
             (today - modified).days > rules.stale_after_days:
-        flags.append(f"not modified for {(today - modified).days} days "
-                     f"(since {modified.isoformat()}) while not completed")
+        flags.append(OverdueFlag("stale", (today - modified).days, modified.isoformat(),
+                                 status))
     return flags
 
 
-def _date(value: Any) -> date | None:
+def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):

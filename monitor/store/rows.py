@@ -1,4 +1,4 @@
-"""Plain row types and the small helpers every part of the store shares."""
+"""Typed rows the store returns, and the small helpers every part of the store shares."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.diff.changes import Change
+from monitor.diff.severity import Severity
+from monitor.normalize.record import TrialRecord
 from monitor.registries.base import TrialRef
 
 
@@ -21,31 +24,50 @@ def utc_now() -> str:
     return iso_time(datetime.now(UTC).timestamp())
 
 
+def timestamp(value: str) -> float:
+    """The POSIX time of a stored ISO time."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).timestamp()
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_or_none(value: Any) -> str | None:
+    return None if value is None else to_json(value)
+
+
 @dataclass(frozen=True)
 class TrialRow:
     id: int
     registry: str
     trial_id: str | None
-    receipt_number: str | None
+    keys: tuple[tuple[str, str], ...]
     title: str | None
     status: str | None
     date_last_modified: str | None
     watched: bool
     watch_source: str | None
     added_input: str | None
+    added_at: str
     last_checked_at: str | None
     last_success_at: str | None
     consecutive_failures: int
     last_error: str | None
     next_check_at: str | None = None
     overdue_since: str | None = None
+    last_page_at: str | None = None
 
     @property
     def label(self) -> str:
-        return self.trial_id or self.receipt_number or self.added_input or f"#{self.id}"
+        return (self.trial_id or next((value for _, value in self.keys), None)
+                or self.added_input or f"#{self.id}")
+
+    def key(self, name: str) -> str | None:
+        return dict(self.keys).get(name)
 
     def ref(self) -> TrialRef:
-        return TrialRef(self.registry, self.trial_id, self.receipt_number)
+        return TrialRef(self.registry, self.trial_id, self.keys)
 
 
 @dataclass(frozen=True)
@@ -56,33 +78,79 @@ class VersionRow:
     number: int
     content_hash: str
     seen_at: str
-    record: dict[str, Any]
+    record: TrialRecord
     page: str | None
+    change_count: int = 0
+    check_id: str | None = None
+    parser: str | None = None
+    reparsed_at: str | None = None
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+@dataclass(frozen=True)
+class StoredChange:
+    """A change as stored with the version that produced it."""
+
+    version: VersionRow
+    change: Change
 
 
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else _json(value)
+@dataclass(frozen=True)
+class DisagreementRow:
+    id: int
+    trial: int
+    other_trial: int
+    field: str
+    values: dict[str, Any]
+    severity: Severity
+    note: str
+    opened_at: str
+    closed_at: str | None
 
 
-def _trial(row: dict[str, Any]) -> TrialRow:
-    return TrialRow(
-        id=row["id"], registry=row["registry"], trial_id=row["trial_id"],
-        receipt_number=row["receipt_number"], title=row["title"], status=row["status"],
-        date_last_modified=row["date_last_modified"], watched=bool(row["watched"]),
-        watch_source=row["watch_source"], added_input=row["added_input"],
-        last_checked_at=row["last_checked_at"], last_success_at=row["last_success_at"],
-        consecutive_failures=row["consecutive_failures"] or 0, last_error=row["last_error"],
-        next_check_at=row.get("next_check_at"), overdue_since=row.get("overdue_since"),
-    )
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    delivery_id: str
+    channel: str
+    event: str
+    trial: int | None
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    created_at: str
+    next_attempt_at: str
+    last_attempt_at: str | None = None
+    last_error: str | None = None
+    delivered_at: str | None = None
 
 
-def _version_row(row: dict[str, Any], record: dict[str, Any]) -> VersionRow:
-    return VersionRow(
-        id=row["id"], trial=row["trial"], language=row["language"], number=row["number"],
-        content_hash=row["content_hash"], seen_at=row["seen_at"], record=record,
-        page=row["page"],
-    )
+@dataclass(frozen=True)
+class HostRow:
+    """A host that refused us (``blocked``) or could not be reached (``unreachable``),
+    paused until ``until``."""
+
+    host: str
+    kind: str
+    since: str
+    until: str
+    cooldown: float
+    reason: str | None = None
+    episodes: int = 1
+    probe_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ListingState:
+    """Where a registry's bulk listing stands: its validators for the next conditional
+    download, when it was last read, and whether its first read (the baseline) is done."""
+
+    registry: str
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: str | None = None
+    checked_at: str | None = None
+    rows: int = 0
+    baseline_at: str | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None

@@ -43,6 +43,8 @@ from monitor.registries.jrct.labels import (
 )
 
 NAME = "jrct"
+# Bumped whenever parsing reads any page differently (see the UMIN-CTR view module).
+PARSER_VERSION = "2"
 
 def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
     """Raw fields of a jRCT detail page (either language), in page order.

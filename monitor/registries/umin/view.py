@@ -41,6 +41,9 @@ from monitor.registries.umin.labels import (
 )
 
 NAME = "umin"
+# Bumped whenever parsing reads any page differently: stored records of an older parser
+# are re-derived from their raw pages before they are compared with a new one.
+PARSER_VERSION = "2"
 
 def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
     """Raw fields of a UMIN-CTR view page (either language), in page order.
@@ -257,7 +260,7 @@ def normalize_view_page(page: ParsedPage, url: str) -> TrialRecord:
     return TrialRecord(
         registry=NAME,
         trial_id=trial_id,
-        receipt_number=receipt,
+        registry_ids={"receipt_number": receipt} if receipt else {},
         language=page.language,
         url=url,
         title_public=text("Public title") or None,

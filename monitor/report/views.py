@@ -1,0 +1,244 @@
+"""What the read commands show, gathered from the store into plain typed data: the
+watch list, a trial's history, a diff between versions, linked pairs, the daemon's
+status. The CLI renders these; nothing here prints or formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from monitor.config.model import OverdueRules
+from monitor.diff.changes import Change
+from monitor.errors import InputError
+from monitor.normalize.record import TrialRecord
+from monitor.report.overdue import overdue_flags
+from monitor.store import DisagreementRow, HostRow, Store, TrialRow, VersionRow
+
+if TYPE_CHECKING:
+    from monitor.core import Monitor
+
+
+@dataclass
+class PairState:
+    """A linked pair: whether it was ever compared, and what it disagrees on now."""
+
+    trial: TrialRow
+    other: TrialRow
+    compared_at: str | None
+    disagreements: list[DisagreementRow] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """``disagree``, ``agree``, or ``not_compared`` (one side has no version yet)."""
+        if self.disagreements:
+            return "disagree"
+        return "agree" if self.compared_at else "not_compared"
+
+
+@dataclass
+class TrialOverview:
+    """One line of ``list``: a watched trial, or a twin it links to."""
+
+    row: TrialRow
+    linked_from: TrialRow | None
+    versions: int
+    record: TrialRecord | None
+    pairs: list[PairState]
+    overdue: list[str]
+    paused: HostRow | None = None
+    note: str = ""
+
+    @property
+    def health(self) -> str:
+        """``never_checked``, ``ok``, ``failing``, ``paused`` (its host is), or
+        ``overdue`` (not checked successfully within twice its interval)."""
+        if self.paused is not None:
+            return "paused"
+        if self.row.consecutive_failures:
+            return "failing"
+        if self.row.overdue_since:
+            return "overdue"
+        if self.row.last_checked_at is None:
+            return "never_checked"
+        return "ok"
+
+
+def _host_of(monitor: Monitor, row: TrialRow, paused: dict[str, HostRow]) -> HostRow | None:
+    registry = monitor.registries.get(row.registry)
+    if registry is None:
+        return None
+    return next((paused[host] for host in registry.fetch_hosts if host in paused), None)
+
+
+def pair_states(store: Store, row: TrialRow) -> list[PairState]:
+    states = []
+    for other_id in store.links.linked(row.id):
+        other = store.trials.get(other_id)
+        states.append(PairState(row, other, store.links.compared_at(row.id, other_id),
+                                store.links.open_disagreements(row.id, other_id)))
+    return states
+
+
+def overview(monitor: Monitor, today: date) -> list[TrialOverview]:
+    """Watched trials in the order they were added, each followed by the twins it links
+    to; a trial is listed once (a watched twin at its own place)."""
+    store = monitor.store
+    watched = store.trials.watched()
+    counts = store.versions.counts()
+    paused = {row.host: row for row in store.hosts.all()}
+    watched_ids = {row.id for row in watched}
+    shown: set[int] = set()
+    entries: list[TrialOverview] = []
+
+    def add(row: TrialRow, parent: TrialRow | None) -> None:
+        shown.add(row.id)
+        registry = monitor.registries.get(row.registry)
+        languages = registry.settings.languages if registry else ()
+        record = store.versions.latest_record(row.id, languages) if counts.get(row.id) else None
+        entries.append(TrialOverview(
+            row=row, linked_from=parent, versions=counts.get(row.id, 0), record=record,
+            pairs=pair_states(store, row),
+            overdue=overdue_flags(record, today, monitor.config.overdue) if record else [],
+            paused=_host_of(monitor, row, paused), note=monitor.watches.note_for(row)))
+
+    for row in watched:
+        if row.id in shown:
+            continue
+        add(row, None)
+        for other in store.trials.many(store.links.linked(row.id)):
+            if other.id not in shown and other.id not in watched_ids:
+                add(other, row)
+    return entries
+
+
+@dataclass
+class HistoryEntry:
+    version: VersionRow
+    changes: list[Change]
+
+
+@dataclass
+class TrialHistory:
+    row: TrialRow
+    registry_title: str
+    entries: list[HistoryEntry]
+
+
+def history(monitor: Monitor, row: TrialRow) -> list[TrialHistory]:
+    """Every stored version of the trial and of its linked twins, with what changed."""
+    store = monitor.store
+    result = []
+    for each in (row, *store.trials.many(store.links.linked(row.id))):
+        versions = store.versions.list(each.id)
+        if not versions and each.id != row.id:
+            continue
+        result.append(TrialHistory(each, monitor.registries[each.registry].title,
+                                   [HistoryEntry(v, store.versions.changes(v.id))
+                                    for v in versions]))
+    return result
+
+
+@dataclass
+class DiffPart:
+    row: TrialRow
+    registry_title: str
+    language: str
+    older: VersionRow
+    newer: VersionRow
+    changes: list[Change]
+
+    @property
+    def only_one_version(self) -> bool:
+        return self.older.id == self.newer.id
+
+
+def diff(monitor: Monitor, row: TrialRow, *, language: str | None = None,
+         from_version: int | None = None, to_version: int | None = None) -> list[DiffPart]:
+    """What changed between two versions (default: the last change), re-derived with
+    the one diff policy; without explicit versions, the last change of each twin too."""
+    store = monitor.store
+    if not store.versions.languages(row.id):
+        raise InputError(f"{row.label} has no stored versions yet: run "
+                         f"`ctr-monitor check {row.label}` first")
+    parts = [_diff_part(monitor, row, language, from_version, to_version)]
+    if from_version is None and to_version is None:
+        parts += [_diff_part(monitor, other, None, None, None)
+                  for other in store.trials.many(store.links.linked(row.id))
+                  if store.versions.languages(other.id)]
+    return parts
+
+
+def _diff_part(monitor: Monitor, row: TrialRow, language: str | None,
+               from_version: int | None, to_version: int | None) -> DiffPart:
+    store = monitor.store
+    languages = store.versions.languages(row.id)
+    registry = monitor.registries[row.registry]
+    if language is None:
+        language = next((lang for lang in registry.settings.languages if lang in languages),
+                        languages[0])
+    elif language not in languages:
+        raise InputError(f"{row.label} has no {language} versions; it has: "
+                         + ", ".join(languages))
+    latest = store.versions.latest(row.id, language)
+    assert latest is not None
+    for flag, number in (("--from", from_version), ("--to", to_version)):
+        if number is not None and not 1 <= number <= latest.number:
+            raise InputError(f"{flag} {number}: {row.label} [{language}] has versions 1 to "
+                             f"{latest.number}")
+    to_number = to_version or latest.number
+    from_number = from_version or max(to_number - 1, 1)
+    if from_number > to_number:
+        raise InputError(f"--from {from_number} is after --to {to_number}: give the older "
+                         "version first")
+    older = store.versions.get(row.id, language, from_number)
+    newer = store.versions.get(row.id, language, to_number)
+    assert older is not None and newer is not None
+    changes = [] if older.id == newer.id else monitor.policy.diff(older.record, newer.record)
+    return DiffPart(row, registry.title, language, older, newer, changes)
+
+
+def consistency(monitor: Monitor, rows: list[TrialRow]) -> list[PairState]:
+    """Each linked pair of ``rows`` once."""
+    seen: set[tuple[int, int]] = set()
+    states = []
+    for row in rows:
+        for state in pair_states(monitor.store, row):
+            key = (min(row.id, state.other.id), max(row.id, state.other.id))
+            if key not in seen:
+                seen.add(key)
+                states.append(state)
+    return states
+
+
+@dataclass
+class StatusReport:
+    daemon_pid: int | None
+    database: str
+    watches: list[TrialRow]
+    alerts: dict[str, int]
+    paused: list[HostRow]
+    listings: list[dict[str, object]] = field(default_factory=list)
+
+
+def status(monitor: Monitor, daemon_pid: int | None) -> StatusReport:
+    store = monitor.store
+    counts = store.outbox.counts()
+    listings = []
+    for name, registry in monitor.registries.items():
+        if registry.bulk is not None and getattr(registry.settings, "use_csv", False):
+            state = store.listings.state(name)
+            listings.append({"registry": name, "url": registry.bulk.url,
+                             "checked_at": state.checked_at, "fetched_at": state.fetched_at,
+                             "rows": state.rows, "failures": state.consecutive_failures,
+                             "last_error": state.last_error})
+    return StatusReport(
+        daemon_pid=daemon_pid, database=str(monitor.config.database),
+        watches=store.trials.watched(),
+        alerts={name: counts.get(name, 0) for name in ("pending", "dead", "delivered")},
+        paused=store.hosts.all(), listings=listings)
+
+
+__all__ = ["DiffPart", "HistoryEntry", "OverdueRules", "PairState", "StatusReport",
+           "TrialHistory", "TrialOverview", "consistency", "diff", "history", "overview",
+           "pair_states", "status"]
