@@ -32,12 +32,12 @@ _DELETE, _EQUAL, _INSERT = -1, 0, 1
 _TIMEOUT_S = 0.5
 
 # One token per kanji or hiragana (Japanese has no spaces: the clean-up regroups them),
-# katakana words, words of other letters and digits, line breaks, runs of other spaces,
-# and any other character alone.
+# katakana words, numbers with their decimal or thousands separators (3.5, 50,000), words
+# of other letters and digits, line breaks, runs of other spaces, any other character.
 _CJK = "\u3005\u3006\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _TOKEN = re.compile(
-    rf"[{_CJK}]|[{_KATAKANA}]+|(?:(?![{_CJK}{_KATAKANA}])\w)+|\n|[^\S\n]+|.",
+    rf"[{_CJK}]|[{_KATAKANA}]+|\d+(?:[.,]\d+)+|(?:(?![{_CJK}{_KATAKANA}])\w)+|\n|[^\S\n]+|.",
     re.DOTALL,
 )
 # Tokens are diffed as characters of the Supplementary Private Use Area-A/B: one code
@@ -339,14 +339,15 @@ def _start_at_break(text: str) -> str:
 
 # --- Markdown ---------------------------------------------------------------------------
 
-# Characters that make Markdown syntax anywhere in a line: escaped with a backslash, or
-# as an entity where some renderers (Markdown.pl and its heirs) honour no backslash.
+# Characters that make Markdown syntax anywhere in a line: escaped with a backslash where
+# every common renderer honours it (CommonMark, GitHub, Python-Markdown as apprise uses
+# it), as an entity otherwise.
 _MD_INLINE = str.maketrans({
     "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
-    "|": "\\|", "~": "\\~", "&": "&amp;", "<": "&lt;", ">": "&gt;",
+    "|": "\\|", "~": "&#126;", "&": "&amp;", "<": "&lt;", ">": "&gt;",
 })
 # Syntax only at the start of a line: headings, setext underlines, list items.
-_MD_LINE_START = re.compile(r"^(?:(#|=|\+|-)|(\d+)([.)]))")
+_MD_LINE_START = re.compile(r"^(?:(#|\+|-)|(=)|(\d+)([.)]))")
 
 
 def markdown_escape(text: str, *, line_break: str = "<br>") -> str:
@@ -368,4 +369,6 @@ def markdown_escape(text: str, *, line_break: str = "<br>") -> str:
 def _escape_line_start(match: re.Match[str]) -> str:
     if match.group(1):
         return "\\" + match.group(1)
-    return f"{match.group(2)}\\{match.group(3)}"
+    if match.group(2):
+        return "&#61;"
+    return f"{match.group(3)}\\{match.group(4)}"
