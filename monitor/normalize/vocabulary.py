@@ -1,0 +1,436 @@
+"""Human words for identifiers, in English and Japanese.
+
+Reports and alerts are read by research coordinators, most of whom read Japanese first;
+they should see 募集終了 or "No longer recruiting", never ``active_not_recruiting``, and
+"Eligibility › Key inclusion criteria" or "適格性 › 選択基準", never
+``fields.Eligibility.Key inclusion criteria``. Where a registry has its own word for a
+thing, that word is used: it is the one the reader knows from the registry's page.
+
+Registry-specific words are plain data in ``monitor/registries/<name>/words.py``, found
+through ``WORDS_MODULES``. Every lookup that finds nothing gives back the identifier or
+the registry's own text unchanged: an untranslated label is better than a wrong one.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+import string
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from monitor.errors import MonitorError
+
+LANGUAGES = ("en", "ja")
+
+# Adding a registry: its ``words.py`` (a module-level ``WORDS``) and one line here.
+WORDS_MODULES: dict[str, str] = {
+    "umin": "monitor.registries.umin.words",
+    "jrct": "monitor.registries.jrct.words",
+}
+
+ABSENT = "—"  # what a missing value or status reads as, in every language
+PATH_SEPARATOR = " › "
+
+
+class LanguageError(MonitorError):
+    """A report or alert language ctr-monitor does not write in."""
+
+    exit_code = 2
+
+
+class Words(NamedTuple):
+    """One thing said in both languages; a NamedTuple so that neither can be left out."""
+
+    en: str
+    ja: str
+
+    def get(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+@dataclass(frozen=True)
+class SectionWords:
+    """A section of a registry's page and the words of the field labels it holds.
+
+    ``labels`` maps a raw label (as the parser keys it) to its words; the label is also
+    recognised by either of its words, so pages keyed in either language both work.
+    """
+
+    words: Words
+    labels: Mapping[str, Words] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # other raw names of the section (older layouts)
+
+
+@dataclass(frozen=True)
+class RegistryWords:
+    """A registry's own words: what ``monitor/registries/<name>/words.py`` provides.
+
+    ``statuses`` and ``fields`` override the generic words of canonical statuses and
+    fields; ``sections`` name raw-field sections (keyed by the parser's section name);
+    ``labels`` are labels known whatever their section (a label two sections translate
+    differently is better put in each section). ``numbered_headings`` says the
+    registry numbers its headings (``２　``, ``（１）``), which are shown without.
+    """
+
+    name: str
+    title: Words
+    statuses: Mapping[str, Words] = field(default_factory=dict)
+    fields: Mapping[str, Words] = field(default_factory=dict)
+    sections: Mapping[str, SectionWords] = field(default_factory=dict)
+    labels: Mapping[str, Words] = field(default_factory=dict)
+    numbered_headings: bool = False
+
+
+# --- generic words ----------------------------------------------------------------------
+
+STATUS_WORDS: dict[str, Words] = {
+    "not_yet_recruiting": Words("Not yet recruiting", "募集前"),
+    "recruiting": Words("Recruiting", "募集中"),
+    "enrolling_by_invitation": Words("Enrolling by invitation", "限定募集中"),
+    "active_not_recruiting": Words("Active, not recruiting", "募集終了"),
+    "suspended": Words("Suspended", "中断"),
+    "terminated": Words("Terminated", "中止"),
+    "completed": Words("Completed", "終了"),
+    "unknown": Words("Unknown", "不明"),
+}
+
+FIELD_WORDS: dict[str, Words] = {
+    "registry": Words("Registry", "レジストリ"),
+    "trial_id": Words("Trial ID", "試験ID"),
+    "language": Words("Page language", "ページの言語"),
+    "url": Words("Page URL", "ページのURL"),
+    "receipt_number": Words("Receipt number", "受付番号"),
+    "title_public": Words("Public title", "一般向け試験名"),
+    "title_scientific": Words("Scientific title", "科学的試験名"),
+    "status": Words("Recruitment status", "進捗状況"),
+    "status_raw": Words("Recruitment status (registry's words)", "進捗状況（登録上の表記）"),
+    "date_registered": Words("Registration date", "登録日"),
+    "date_disclosed": Words("Date of disclosure", "一般公開日"),
+    "date_last_modified": Words("Last modified", "最終更新日"),
+    "date_start": Words("Start date", "開始日"),
+    "date_completion": Words("Completion date", "終了日"),
+    "target_sample_size": Words("Target sample size", "目標参加者数"),
+    "secondary_ids": Words("Secondary IDs", "その他の試験ID"),
+    "conditions": Words("Conditions", "対象疾患"),
+}
+
+SEVERITY_WORDS: dict[str, Words] = {
+    "high": Words("High", "高"),
+    "medium": Words("Medium", "中"),
+    "low": Words("Low", "低"),
+}
+
+LANGUAGE_WORDS: dict[str, Words] = {
+    "en": Words("English", "英語"),
+    "ja": Words("Japanese", "日本語"),
+}
+
+# Fixed phrases. ``{name}`` is a value; ``{name:one|other}`` is a count followed by the
+# singular or plural noun (English). Japanese has no plural forms: its templates put
+# the counter word after the number themselves.
+PHRASES: dict[str, Words] = {
+    # counts
+    "changes": Words("{count:change|changes}", "{count:,}件の変更"),
+    "trials": Words("{count:trial|trials}", "{count:,}件の試験"),
+    "changes_in_trials": Words("{changes:change|changes} in {trials:trial|trials}",
+                               "{trials:,}件の試験で{changes:,}件の変更"),
+    "more_changes": Words("(+{count:,} more)", "（他{count:,}件）"),
+    "days": Words("{count:day|days}", "{count:,}日"),
+    "unchanged_lines": Words("{count:unchanged line|unchanged lines}",
+                             "変更のない{count:,}行"),
+    # reports
+    "report_title": Words("Trial changes since {since}", "{since}以降の臨床試験の変更"),
+    "changes_since": Words("Changes since {since}: {changes:change|changes} in "
+                           "{trials:trial|trials}",
+                           "{since}以降の変更：{trials:,}件の試験で{changes:,}件"),
+    "no_changes_since": Words("No changes or flags since {since}.",
+                              "{since}以降、変更も注意事項もありません。"),
+    "no_changes": Words("No changes or flags in this period.",
+                        "この期間に変更も注意事項もありません。"),
+    "generated_at": Words("Generated {at} UTC", "作成 {at}（UTC）"),
+    "status_line": Words("Status {status}, last modified {date}",
+                         "進捗状況：{status}、最終更新日：{date}"),
+    "registry_page": Words("registry page", "登録ページ"),
+    "status_over_time": Words("status over time", "進捗状況の推移"),
+    "column_severity": Words("Severity", "重要度"),
+    "column_field": Words("Field", "項目"),
+    "column_old": Words("Old", "変更前"),
+    "column_new": Words("New", "変更後"),
+    "column_seen": Words("Seen", "検出"),
+    "before": Words("Before", "変更前"),
+    "after": Words("After", "変更後"),
+    "full_text": Words("Full text, before and after", "変更前後の全文"),
+    "empty_value": Words("(empty)", "（空欄）"),
+    # flags
+    "flag_failing": Words("checks failing: {count:,} in a row — {error}",
+                          "確認の失敗が{count:,}回続いています — {error}"),
+    "flag_disagrees": Words("disagrees with {other} on {field}: {values}",
+                            "{other}と{field}が一致しません：{values}"),
+    "flag_still_status": Words(
+        "still {status} {days:day|days} after its completion date ({date})",
+        "終了日（{date}）から{days:,}日経っても「{status}」のままです"),
+    "flag_not_modified": Words(
+        "not modified for {days:day|days} (since {date}) while not completed",
+        "終了していないのに{days:,}日間（{date}以降）更新されていません"),
+    # alerts
+    "alert_changed": Words("changed", "変更あり"),
+    "alert_failing": Words("checks failing ({count:,} in a row) — {error}",
+                           "確認に失敗（{count:,}回連続） — {error}"),
+    "alert_failed_checks": Words("The last {count:check|checks} failed:",
+                                 "直近{count:,}回の確認に失敗しました："),
+    "alert_recovered": Words("checks recovered", "確認が回復しました"),
+    "alert_succeeding": Words("Checks succeed again.", "確認が再び成功しています。"),
+    "alert_overdue": Words("not checked successfully since {since} — is the monitor stuck?",
+                           "{since}以降、確認に成功していません — 監視が止まっていませんか？"),
+    "alert_overdue_never": Words(
+        "not checked successfully since it was added — is the monitor stuck?",
+        "追加されてから一度も確認に成功していません — 監視が止まっていませんか？"),
+    "alert_detected": Words("Detected {at} · delivery {delivery}", "検出 {at} · 配信 {delivery}"),
+    "alert_test": Words("(test alert from ctr-monitor)", "（ctr-monitor からのテスト通知）"),
+    # UMIN-CTR and jRCT records of one trial that disagree
+    "consistency_field": Words("{field} (linked registries differ)", "{field}（登録間の不一致）"),
+    "consistency_status": Words("{a} says {a_status}, {b} says {b_status}",
+                                "{a}では「{a_status}」、{b}では「{b_status}」"),
+    "consistency_sample_size": Words(
+        "{a} plans {a_count:participant|participants}, {b} {b_count:,}",
+        "目標参加者数は{a}で{a_count:,}人、{b}で{b_count:,}人"),
+    "consistency_updated_later": Words(
+        "{newer} was updated {days:day|days} after {older}: {older} may be out of date",
+        "{newer}は{older}より{days:,}日後に更新されています：{older}の情報が古い可能性があります"),
+    "consistency_titles": Words("the titles differ", "試験名が異なります"),
+}
+
+
+# --- lookups ----------------------------------------------------------------------------
+
+
+def check_language(lang: str) -> str:
+    """``lang`` as one of LANGUAGES (``ja-JP`` → ``ja``); LanguageError otherwise, so a
+    config or command line naming another language fails at once, not mid-report."""
+    code = re.split(r"[-_.]", str(lang).strip(), maxsplit=1)[0].lower()
+    if code not in LANGUAGES:
+        raise LanguageError(f"language {lang!r} is not one ctr-monitor writes in: "
+                            "use en (English) or ja (日本語)")
+    return code
+
+
+def registry_words(name: str | None) -> RegistryWords | None:
+    """The words of registry ``name``; None for a registry without a words module."""
+    if not name:
+        return None
+    return _load_words(name)
+
+
+@functools.cache
+def _load_words(name: str) -> RegistryWords | None:
+    module = WORDS_MODULES.get(name)
+    if module is None:
+        return None
+    words = importlib.import_module(module).WORDS
+    if not isinstance(words, RegistryWords) or words.name != name:
+        raise TypeError(f"{module}.WORDS must be RegistryWords(name={name!r}, …)")
+    return words
+
+
+def registry_title(name: str, lang: str) -> str:
+    """``umin`` → ``UMIN-CTR``; a registry without words is named as given."""
+    lang = check_language(lang)
+    words = registry_words(name)
+    return words.title.get(lang) if words else name
+
+
+def status_label(status: str | None, lang: str, registry: str | None = None) -> str:
+    """A canonical status in words: the registry's own word where it has one
+    (UMIN 募集終了 / No longer recruiting), the generic word otherwise; an unknown
+    identifier as it is, an absent status as —."""
+    lang = check_language(lang)
+    if status is None:
+        return ABSENT
+    words = registry_words(registry)
+    found = (words.statuses.get(status) if words else None) or STATUS_WORDS.get(status)
+    return found.get(lang) if found else status
+
+
+def severity_label(severity: str, lang: str) -> str:
+    lang = check_language(lang)
+    found = SEVERITY_WORDS.get(severity)
+    return found.get(lang) if found else severity
+
+
+def language_name(code: str, lang: str) -> str:
+    """``ja`` → "Japanese" / "日本語"; an unknown code as it is."""
+    lang = check_language(lang)
+    found = LANGUAGE_WORDS.get(str(code).lower())
+    return found.get(lang) if found else code
+
+
+def phrase(key: str, lang: str, **values: Any) -> str:
+    """The fixed phrase ``key`` in ``lang`` with ``values`` filled in (plain text: the
+    caller escapes it for HTML or Markdown like any other text).
+
+    >>> phrase("changes", "en", count=1), phrase("changes", "en", count=3)
+    ('1 change', '3 changes')
+    >>> phrase("changes", "ja", count=3)
+    '3件の変更'
+    """
+    lang = check_language(lang)
+    return _FORMATTER.format(PHRASES[key].get(lang), **values)
+
+
+class _PhraseFormatter(string.Formatter):
+    """``str.format`` plus one spec: ``{n:one|other}`` → "1 change" / "2 changes"."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return f"{value:,} {one if value == 1 else other}"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _PhraseFormatter()
+
+
+# --- field labels -----------------------------------------------------------------------
+
+
+def field_label(field_path: str, lang: str, registry: str | None = None) -> str:
+    """A change's field in words.
+
+    Canonical fields (``target_sample_size`` → "Target sample size" / "目標参加者数",
+    with the registry's own word where it has one), consistency fields
+    (``consistency.status``), and raw fields ``fields.<section>.<label>`` as
+    "Section › Label", each part translated where the registry's words know it and
+    kept as the registry wrote it where they do not. Anything else is returned as is.
+    """
+    lang = check_language(lang)
+    return _field_label(field_path, lang, registry)
+
+
+@functools.lru_cache(maxsize=4096)  # reports name the same few hundred fields again and again
+def _field_label(field_path: str, lang: str, registry: str | None) -> str:
+    words = registry_words(registry)
+    if field_path.startswith("fields."):
+        section, label = split_field_path(field_path, registry)
+        return raw_field_label(section, label, lang, registry)
+    if field_path.startswith("consistency."):
+        inner = _field_label(field_path.removeprefix("consistency."), lang, None)
+        return phrase("consistency_field", lang, field=inner)
+    found = (words.fields.get(field_path) if words else None) or FIELD_WORDS.get(field_path)
+    return found.get(lang) if found else field_path
+
+
+def split_field_path(field_path: str, registry: str | None = None) -> tuple[str, str]:
+    """``fields.<section>.<label>`` → (section, label).
+
+    Both parts may hold dots (``No. of arms``), so a section the registry's words know
+    is matched first; otherwise the first dot that is followed by text and is not
+    inside a number or before a space is taken as the separator.
+    """
+    rest = field_path.removeprefix("fields.")
+    index = _index(registry)
+    for name in index.section_names:
+        if rest.startswith(name + ".") and len(rest) > len(name) + 1:
+            return name, rest[len(name) + 1:]
+    for match in re.finditer(r"\.", rest):
+        at = match.start()
+        after = rest[at + 1: at + 2]
+        before = rest[at - 1: at]
+        if not after or after.isspace() or (before.isdigit() and after.isdigit()):
+            continue
+        return rest[:at], rest[at + 1:]
+    return "", rest
+
+
+def raw_field_label(section: str, label: str, lang: str, registry: str | None = None) -> str:
+    """A raw field as "Section › Label", from its parts (exact: no dot guessing)."""
+    lang = check_language(lang)
+    index = _index(registry)
+    parts: list[str] = []
+    known_section: _SectionIndex | None = None
+    for part in (p for p in section.split(" / ") if p.strip()):
+        part = index.unnumbered(part)
+        known_section = index.sections.get(_key(part))
+        shown = known_section.words.get(lang) if known_section else part
+        if not parts or parts[-1] != shown:  # "管理的事項 / 管理的事項" reads once
+            parts.append(shown)
+    for part in (p for p in label.split(" > ") if p.strip()):
+        parts.append(index.label(index.unnumbered(part), lang, known_section))
+    return PATH_SEPARATOR.join(parts)
+
+
+def _key(text: str) -> str:
+    """Text as matched: NFKC, case-folded, whitespace collapsed (``Public contact `` and
+    ``Public contact`` are one section)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+_NUMBERING = re.compile(
+    r"^[\s\u3000]*(?:[(（][0-9０-９]+[)）]|[0-9０-９]+(?:[-－.．][0-9０-９]+)*"
+    r"(?:[.．、)）]|(?=[\s\u3000])))[\s\u3000]*")
+
+
+@dataclass
+class _SectionIndex:
+    words: Words
+    labels: dict[str, list[Words]]
+
+
+class _Index:
+    """A registry's words arranged for lookup by any of their spellings."""
+
+    def __init__(self, words: RegistryWords | None) -> None:
+        self.numbered = bool(words and words.numbered_headings)
+        self.sections: dict[str, _SectionIndex] = {}
+        self.labels: dict[str, list[Words]] = {}
+        names: set[str] = set()
+        for raw, section in (words.sections.items() if words else ()):
+            entry = _SectionIndex(section.words, {})
+            for label_raw, label_words in section.labels.items():
+                _add(entry.labels, (label_raw, *label_words), label_words)
+                _add(self.labels, (label_raw, *label_words), label_words)
+            for name in (raw, *section.aliases, *section.words):
+                self.sections[_key(name)] = entry
+                names.add(name)
+        for label_raw, label_words in (words.labels.items() if words else ()):
+            _add(self.labels, (label_raw, *label_words), label_words)
+        self.section_names = sorted(names, key=len, reverse=True)
+
+    def unnumbered(self, text: str) -> str:
+        text = text.strip()
+        if not self.numbered:
+            return text
+        while (match := _NUMBERING.match(text)) and match.end() < len(text):
+            text = text[match.end():]
+        return text
+
+    def label(self, text: str, lang: str, section: _SectionIndex | None) -> str:
+        """The label in ``lang``: from its section's words first, then from the
+        registry's; kept as written where unknown or where its words disagree."""
+        candidates = [text]
+        ja, sep, en = text.partition("/")  # a bilingual "選択基準/Key inclusion criteria"
+        if sep and ja.strip() and en.strip():
+            candidates += [ja, en]
+        for table in ((section.labels if section else {}), self.labels):
+            for candidate in candidates:
+                found = {words.get(lang) for words in table.get(_key(candidate), ())}
+                if len(found) == 1:
+                    return found.pop()
+                if found:
+                    return text
+        return text
+
+
+def _add(table: dict[str, list[Words]], names: tuple[str, ...], words: Words) -> None:
+    for name in {_key(n) for n in names if n}:
+        entries = table.setdefault(name, [])
+        if words not in entries:
+            entries.append(words)
+
+
+@functools.cache
+def _index(registry: str | None) -> _Index:
+    return _Index(registry_words(registry))
