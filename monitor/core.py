@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -27,11 +28,12 @@ from monitor.check.notify import Notifier
 from monitor.check.outcome import PageOutcome, PassResult
 from monitor.config import Config, environment_problems, load_config
 from monitor.config.model import AlertRules
-from monitor.diff.policy import DiffPolicy
+from monitor.diff.policy import DiffPolicy, merge_languages
 from monitor.errors import ConfigError, InputError
 from monitor.fetch import Fetcher
 from monitor.fetch.post import Poster
 from monitor.registries import Registry, TrialRef, build_registries, parse_trial_input
+from monitor.report.format import record_title
 from monitor.store import HostRow, Store, TrialRow, iso_time, timestamp, utc_now
 from monitor.watches import WatchIndex
 
@@ -347,6 +349,93 @@ class Monitor:
         before = iso_time(self.clock() - self.config.keep_fetch_log)
         with self.store.transaction():
             return self.store.fetches.prune(before)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def search(self, text: str) -> list[Any]:
+        """Stored trials whose titles or conditions, in either language, hold ``text``."""
+        from monitor.report.views import search
+
+        if not text.strip():
+            raise InputError("search for what? give a word of a title or a condition")
+        return search(self, text)
+
+    def queries(self) -> list[Any]:
+        from monitor.report.views import query_summaries
+
+        return query_summaries(self)
+
+    def query(self, name: str) -> list[Any]:
+        from monitor.report.views import query_matches
+
+        return query_matches(self, name)
+
+    def report(self, since: str, texts: Sequence[str] = (), *,
+               include_quiet: bool = False) -> list[Any]:
+        """Every change since ``since`` of the trials named (default: every watched
+        one) and their twins, with their flags."""
+        from monitor.report.collect import collect_report
+
+        rows = [self.find(text) for text in texts] if texts else self.watched()
+        return collect_report(self, rows, since=since,
+                              today=datetime.fromtimestamp(self.clock(), UTC).date(),
+                              include_quiet=include_quiet)
+
+    def feed(self, since: str, limit: int = 200, *, lang: str = "en") -> bytes:
+        """An Atom feed of the changes since ``since``, newest first."""
+        from monitor.report.atom import FeedEntry, atom_feed
+        from monitor.report.collect import check_key
+
+        store = self.store
+        groups: dict[tuple[int, str], list[Any]] = {}
+        for version in store.versions.changed_since(since, limit * 2):
+            groups.setdefault((version.trial, check_key(version)), []).append(version)
+        entries = []
+        for (trial, _), versions in list(groups.items())[:limit]:
+            row = store.trials.get(trial)
+            first = min(versions, key=lambda v: (v.language, v.number))
+            changes = merge_languages((v.language, store.versions.changes(v.id))
+                                      for v in versions)
+            record = first.record
+            entries.append(FeedEntry(
+                entry_id=(f"tag:ctr-monitor.invalid,2026:{row.registry}/{record.trial_id}/"
+                          f"{first.language}/v{first.number}"),
+                registry=row.registry, trial_id=record.trial_id,
+                title=record_title(record, lang), url=record.url,
+                seen_at=max(v.seen_at for v in versions), changes=changes))
+        return atom_feed(entries, feed_id=store.meta("feed_id") or "ctr-monitor",
+                         generated_at=utc_now(), self_url=self.config.report.feed_url,
+                         lang=lang)
+
+    # --- maintenance --------------------------------------------------------------------
+
+    def reparse(self, texts: Sequence[str] = (), *, apply: bool = False) -> list[Any]:
+        """Re-derive stored history with today's parser (``apply`` rewrites it, marked
+        as a rebuild, and never alerts)."""
+        from monitor.maintenance.reparse import reparse_trial
+
+        rows = [self.find(text) for text in texts] if texts else self.store.trials.all()
+        return [result for row in rows for result in reparse_trial(self, row, apply=apply)]
+
+    def doctor(self, texts: Sequence[str] = (), *, live: bool = False,
+               out: Path | None = None) -> Any:
+        from monitor.maintenance import doctor
+
+        if live:
+            return doctor.live(self, texts, out or Path("doctor"))
+        return doctor.offline(self, texts)
+
+    def record(self, texts: Sequence[str], out: Path,
+               languages: Sequence[str] = ()) -> list[tuple[str, bool]]:
+        """Fetch the named trials' pages into a cassette, each parsed as it comes."""
+        from monitor.maintenance.recording import record_cassette
+
+        return record_cassette(self, texts, out, languages)
+
+    def alerts(self, *, include_delivered: bool = False) -> list[Any]:
+        statuses = ("pending", "dead", "delivered") if include_delivered else \
+            ("pending", "dead")
+        return self.store.outbox.list(statuses)
 
     # --- the daemon's units of work ----------------------------------------------------
 

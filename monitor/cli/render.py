@@ -1,255 +1,384 @@
-"""How records, check outcomes, histories and diffs are shown: text, JSON, Markdown.
+"""How the terminal shows what the core returns: check lines, changes, the watch list,
+histories, pairs, the daemon's status, the alert backlog — in English or Japanese.
 
-Registry content is untrusted text. In Markdown (which ends up rendered as HTML) it is
-HTML-escaped; in terminal output it is never interpreted as rich markup.
+Registry text is never interpreted as terminal markup. Tables fit the terminal: below
+a comfortable width each entry folds into a compact block of a few lines instead of
+dropping columns, so status, health, overdue and disagreement flags always show.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import shutil
+import sys
+import textwrap
+import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from monitor.check.outcome import PageOutcome, PairOutcome
 from monitor.diff.changes import Change
-from monitor.normalize.record import CANONICAL_FIELDS
-from monitor.pipeline import CheckOutcome
-from monitor.report.render import md_cell
-from monitor.report.render import plain as _plain
-from monitor.store import Store, TrialRow
+from monitor.diff.text import format_text, line_changes
+from monitor.normalize.vocabulary import phrase
+from monitor.report.format import (
+    disagreement_text,
+    field_name,
+    is_long,
+    languages_text,
+    registry_name,
+    severity_name,
+    value_text,
+)
+from monitor.report.views import DiffPart, PairState, StatusReport, TrialHistory, TrialOverview
+from monitor.store import AlertRow, HostRow
 
-_INLINE_LIMIT = 70
+WIDE = 110  # below this, tables fold into compact blocks
 
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-# --- records ------------------------------------------------------------------------
+def width() -> int:
+    """The terminal's width; wide when output is piped, so that a script reading it
+    never gets IDs cut or wrapped."""
+    if not sys.stdout.isatty():
+        return 200
+    return shutil.get_terminal_size((100, 24)).columns
 
 
-def record_text(record: dict[str, Any]) -> str:
-    width = max(len(name) for name in CANONICAL_FIELDS)
-    lines = [f"{name.ljust(width)}  {_plain(record.get(name))}" for name in CANONICAL_FIELDS]
-    fields = record.get("fields") or {}
-    count = sum(len(labels) for labels in fields.values())
-    lines.append(f"{'fields'.ljust(width)}  {count} raw fields in {len(fields)} sections "
-                 "(--format json shows them)")
-    return "\n".join(lines)
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes (a kanji takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def short_time(value: str | None, lang: str) -> str:
+    if not value:
+        return phrase("never", lang)
+    return value.replace("T", " ")[:16]
 
 
 # --- check outcomes -------------------------------------------------------------------
 
 
-def outcome_line(outcome: CheckOutcome) -> str:
-    where = f"{outcome.trial} [{outcome.language}]" if outcome.language else outcome.trial
+def outcome_line(outcome: PageOutcome, lang: str) -> str:
+    row = outcome.trial
+    where = f"{outcome.label} ({registry_name(row.registry, lang)})"
+    if outcome.language:
+        where += f" [{outcome.language}]"
     if outcome.outcome == "failed":
-        return f"{where}  failed: {outcome.error}"
-    if outcome.registry == "consistency":
-        return f"{where}  CONSISTENCY: {_severity_counts(outcome.changes)}"
-    record = outcome.record or {}
-    summary = (f"{record.get('status', '?')}, last modified "
-               f"{record.get('date_last_modified') or '?'}")
+        return f"{where}  {phrase('check_failed', lang, error=outcome.error)}"
+    if outcome.outcome == "deferred":
+        return f"{where}  {phrase('check_deferred', lang, error=outcome.error)}"
+    record = outcome.record
+    summary = phrase("status_line", lang,
+                     status=value_text("status", record.status if record else None, lang,
+                                       row.registry),
+                     date=(record.date_last_modified if record else None) or "—")
     if outcome.outcome == "new":
-        return f"{where}  first version stored ({summary})"
-    if outcome.outcome == "unchanged":
-        return f"{where}  unchanged since version {outcome.version} ({summary})"
-    counts = _severity_counts(outcome.changes)
-    return f"{where}  CHANGED → version {outcome.version}: {counts}"
+        return f"{where}  {phrase('check_first_version', lang, summary=summary)}"
+    if outcome.outcome in ("unchanged", "listed"):
+        key = "check_unchanged_listed" if outcome.outcome == "listed" else "check_unchanged"
+        return f"{where}  {phrase(key, lang, version=outcome.version or 0, summary=summary)}"
+    return (f"{where}  {phrase('check_changed', lang, version=outcome.version or 0)}: "
+            f"{severity_counts(outcome.changes, lang)}")
 
 
-def _severity_counts(changes: Sequence[Change]) -> str:
+def severity_counts(changes: Sequence[Change], lang: str) -> str:
     parts = []
     for level in ("high", "medium", "low"):
         n = sum(1 for change in changes if change.severity == level)
         if n:
-            parts.append(f"{n} {level}")
-    total = len(changes)
-    return f"{total} change{'s' if total != 1 else ''} ({', '.join(parts)})"
+            parts.append(f"{severity_name(level, lang)} {n}")
+    return f"{phrase('changes', lang, count=len(changes))} ({', '.join(parts)})"
+
+
+def pair_line(outcome: PairOutcome, lang: str) -> list[str]:
+    a, b = outcome.a, outcome.b
+    head = (f"{a.label} ({registry_name(a.registry, lang)}) ↔ "
+            f"{b.label} ({registry_name(b.registry, lang)})")
+    lines = [head]
+    for d in outcome.opened:
+        lines.append(f"    {phrase('disagreement_opened', lang)}: "
+                     f"{disagreement_text(d.field, d.values, lang)}")
+    for row in outcome.closed:
+        if not any(d.field == row.field for d in outcome.opened):
+            lines.append(f"    {phrase('disagreement_resolved', lang)}: "
+                         f"{disagreement_text(row.field, row.values, lang)}")
+    return lines
 
 
 # --- changes --------------------------------------------------------------------------
 
 
-def changes_text(changes: Sequence[Change], indent: str = "  ") -> str:
+def changes_text(changes: Sequence[Change], lang: str, registry: str | None = None,
+                 indent: str = "  ") -> str:
+    """Changes most severe first; a long value shows only its changed lines, with a
+    little context."""
     if not changes:
-        return f"{indent}(no changes)"
-    width = min(max(len(change.field) for change in changes), 40)
+        return f"{indent}{phrase('no_changes_here', lang)}"
     lines = []
     for change in changes:
-        old, new = _plain(change.old), _plain(change.new)
-        head = f"{indent}{change.severity.upper():<6}  {change.field.ljust(width)}"
-        if "\n" in old + new or len(old) + len(new) > _INLINE_LIMIT:
-            lines.append(head)
-            pad = indent + " " * 8
-            lines += [f"{pad}- {line}" for line in old.split("\n")]
-            lines += [f"{pad}+ {line}" for line in new.split("\n")]
+        name = field_name(change.field, lang, registry)
+        if change.languages and len(change.languages) > 1:
+            name += f" [{languages_text(change.languages, lang)}]"
+        old = value_text(change.field, change.old, lang, registry)
+        new = value_text(change.field, change.new, lang, registry)
+        head = f"{indent}{severity_name(change.severity, lang):<6}  {name}"
+        if not is_long(old, new):
+            lines.append(f"{head}: {old} → {new}")
+            continue
+        lines.append(head)
+        diff = format_text(line_changes(old, new), lang)
+        lines += [f"{indent}        {line}" for line in diff.splitlines()]
+    return "\n".join(lines)
+
+
+def diff_title(part: DiffPart, lang: str) -> str:
+    seen = part.newer.seen_at[:16].replace("T", " ")
+    if part.only_one_version:
+        return phrase("diff_one_version", lang, trial=part.row.label,
+                      registry=registry_name(part.row.registry, lang), language=part.language,
+                      seen=seen)
+    return phrase("diff_title", lang, trial=part.row.label,
+                  registry=registry_name(part.row.registry, lang), language=part.language,
+                  old=part.older.number, new=part.newer.number, seen=seen)
+
+
+# --- the watch list --------------------------------------------------------------------
+
+
+def health_text(entry: TrialOverview, lang: str) -> str:
+    row = entry.row
+    health = entry.health
+    if health == "paused" and entry.paused is not None:
+        return phrase("health_paused", lang, host=entry.paused.host,
+                      kind=phrase(f"host_{entry.paused.kind}", lang),
+                      until=short_time(entry.paused.until, lang))
+    if health == "failing":
+        return phrase("health_failing", lang, count=row.consecutive_failures,
+                      error=row.last_error or "")
+    if health == "overdue":
+        return phrase("health_overdue", lang, since=short_time(row.overdue_since, lang))
+    return phrase(f"health_{health}", lang)
+
+
+def consistency_cell(entry: TrialOverview, lang: str) -> str:
+    if not entry.pairs:
+        return "—"
+    parts = []
+    for pair in entry.pairs:
+        other = pair.other.label
+        if pair.state == "not_compared":
+            parts.append(phrase("pair_not_compared", lang, other=other))
+        elif pair.state == "agree":
+            parts.append(phrase("pair_agrees", lang, other=other))
         else:
-            lines.append(f"{head}  {old} → {new}")
+            fields = ", ".join(field_name(d.field, lang) for d in pair.disagreements)
+            parts.append(phrase("pair_differs", lang, other=other, fields=fields))
+    return "; ".join(parts)
+
+
+def flags_text(entry: TrialOverview, lang: str) -> str:
+    """Overdue record flags (a record that looks abandoned)."""
+    return "; ".join(overdue_flag_text(flag, lang, entry.row.registry)
+                     for flag in entry.overdue)
+
+
+def overdue_flag_text(flag: Any, lang: str, registry: str | None = None) -> str:
+    if flag.kind == "past_completion":
+        return phrase("flag_still_status", lang,
+                      status=value_text("status", flag.status, lang, registry),
+                      days=flag.days, date=flag.since)
+    return phrase("flag_not_modified", lang, days=flag.days, date=flag.since)
+
+
+def trials_view(console: Console, entries: Sequence[TrialOverview], lang: str) -> None:
+    columns = console.width
+    if columns >= WIDE:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for key in ("trial", "registry", "status", "last_modified", "versions",
+                    "last_check"):
+            table.add_column(phrase(f"col_{key}", lang), no_wrap=True)
+        table.add_column(phrase("col_health", lang), overflow="fold")
+        table.add_column(phrase("col_consistency", lang), overflow="fold")
+        for entry in entries:
+            row = entry.row
+            status = value_text("status", entry.record.status if entry.record else None,
+                                lang, row.registry)
+            health = health_text(entry, lang)
+            flags = flags_text(entry, lang)
+            table.add_row(*(Text(str(cell)) for cell in (
+                ("  ↳ " if entry.linked_from else "") + row.label,
+                registry_name(row.registry, lang), status,
+                (entry.record.date_last_modified if entry.record else None) or "—",
+                entry.versions, short_time(row.last_checked_at, lang),
+                health + (f"; {flags}" if flags else ""), consistency_cell(entry, lang))))
+        console.print(table)
+        return
+    for entry in entries:
+        console.print(Text(compact_entry(entry, lang, columns)))
+
+
+def compact_entry(entry: TrialOverview, lang: str, columns: int) -> str:
+    """A trial in a few lines that fit ``columns``: the trial, its status and health
+    first; what is secondary after."""
+    row = entry.row
+    indent = "  ↳ " if entry.linked_from else ""
+    status = value_text("status", entry.record.status if entry.record else None, lang,
+                        row.registry)
+    first = f"{indent}{row.label} ({registry_name(row.registry, lang)})  {status}"
+    lines = [first]
+    pad = " " * (len(indent) + 4)
+    details = [health_text(entry, lang)]
+    flags = flags_text(entry, lang)
+    if flags:
+        details.append(flags)
+    details.append(phrase("compact_details", lang,
+                          modified=(entry.record.date_last_modified if entry.record else None)
+                          or "—", versions=entry.versions,
+                          checked=short_time(row.last_checked_at, lang)))
+    if entry.pairs:
+        details.append(consistency_cell(entry, lang))
+    for detail in details:
+        lines += wrap(detail, columns, pad)
     return "\n".join(lines)
 
 
-def changes_markdown(title: str, changes: Sequence[Change]) -> str:
-    lines = [f"### {md_cell(title)}", ""]
-    if not changes:
-        return "\n".join([*lines, "No changes."])
-    lines += ["| Severity | Field | Old | New |", "|---|---|---|---|"]
-    lines += [f"| {c.severity} | `{c.field}` | {md_cell(c.old)} | {md_cell(c.new)} |"
-              for c in changes]
-    return "\n".join(lines)
+def wrap(text: str, columns: int, pad: str) -> list[str]:
+    """Wrap by terminal cells (kanji are two wide), breaking words only when needed."""
+    room = max(20, columns - cells(pad))
+    if cells(text) <= room:
+        return [pad + text]
+    if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
+        lines, current = [], ""
+        for ch in text:
+            if cells(current + ch) > room:
+                lines.append(pad + current)
+                current = ch
+            else:
+                current += ch
+        return [*lines, pad + current] if current else lines
+    return [pad + line for line in textwrap.wrap(text, room, break_long_words=True,
+                                                 break_on_hyphens=False)]
 
 
-# --- tables ---------------------------------------------------------------------------
+# --- histories --------------------------------------------------------------------------
 
 
-def console() -> Console:
-    """A console for tables: the terminal's width, or wide when output is piped, so
-    that a script reading it never gets IDs cut or wrapped."""
-    import sys
-
-    return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
-
-
-def trial_json(store: Store, row: TrialRow, parent: TrialRow | None) -> dict[str, Any]:
-    return {
-        "registry": row.registry, "trial_id": row.trial_id,
-        "receipt_number": row.receipt_number, "title": row.title, "status": row.status,
-        "date_last_modified": row.date_last_modified, "watched": row.watched,
-        "linked_from": parent.label if parent else None,
-        "versions": store.version_count(row.id), "last_checked_at": row.last_checked_at,
-        "last_success_at": row.last_success_at,
-        "consecutive_failures": row.consecutive_failures, "last_error": row.last_error,
-        "disagreements": [
-            {"with": other.label, **_disagreement(d)}
-            for other in store.linked(row.id)
-            for d in store.open_disagreements(row.id, other.id).values()],
-    }
-
-
-def _disagreement(row: dict[str, Any]) -> dict[str, Any]:
-    return {"field": row["field"], "values": json.loads(row["values"]),
-            "severity": row["severity"], "note": row["note"], "since": row["opened_at"]}
+def history_view(console: Console, history: TrialHistory, lang: str) -> None:
+    row = history.row
+    title = row.title or ""
+    console.print(Text(f"{row.label} ({registry_name(row.registry, lang)}) — {title}"))
+    columns = console.width
+    for entry in history.entries:
+        version, record = entry.version, entry.version.record
+        summary = (phrase("first_version", lang) if version.number == 1
+                   else severity_counts(entry.changes, lang))
+        size = record.target_sample_size
+        parts = [f"v{version.number} [{version.language}]",
+                 short_time(version.seen_at, lang),
+                 value_text("status", record.status, lang, row.registry),
+                 phrase("history_modified", lang, date=record.date_last_modified or "—"),
+                 phrase("history_size", lang, size="—" if size is None else f"{size:,}"),
+                 summary]
+        line = "  ".join(parts)
+        if cells(line) + 2 <= columns:
+            console.print(Text("  " + line))
+        else:
+            console.print(Text("  " + "  ".join(parts[:3])))
+            for extra in wrap("  ".join(parts[3:]), columns, "      "):
+                console.print(Text(extra))
 
 
-def trials_table(console: Console, store: Store,
-                 entries: Iterable[tuple[TrialRow, TrialRow | None]],
-                 overdue: dict[int, list[str]] | None = None) -> None:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("trial", "registry", "status", "last modified", "versions", "last check"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("health")
-    table.add_column("consistency")
-    for row, parent in entries:
-        health = ("ok" if not row.consecutive_failures
-                  else f"{row.consecutive_failures} failures: {row.last_error or ''}")
-        flags = [d for other in store.linked(row.id)
-                 for d in store.open_disagreements(row.id, other.id).values()]
-        agree = ("—" if not store.linked(row.id) else
-                 "agree" if not flags else ", ".join(f"{d['field']} differs" for d in flags))
-        late = (overdue or {}).get(row.id) or []
-        if late:
-            health = f"OVERDUE: {'; '.join(late)}" + ("" if health == "ok" else f"; {health}")
-        name = row.trial_id or row.receipt_number or row.label
-        table.add_row(*(Text(str(cell)) for cell in (
-            f"  ↳ {name}" if parent else name, row.registry, row.status or "—",
-            row.date_last_modified or "—", store.version_count(row.id),
-            _short_time(row.last_checked_at), health, agree)))
-    console.print(table)
+# --- pairs ------------------------------------------------------------------------------
 
 
-def history_table(console: Console, store: Store, row: TrialRow, registry_title: str) -> None:
-    versions = store.versions(row.id)
-    console.print(Text(f"{row.label} ({registry_title}) — {row.title or ''}"))
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("version", "lang", "seen", "status", "last modified", "sample size"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("changes")
-    for version in versions:
-        found = store.changes(version.id)
-        summary = "first version" if version.number == 1 else _severity_counts(found)
-        record = version.record
-        size = record.get("target_sample_size")
-        table.add_row(*(Text(str(cell)) for cell in (
-            version.number, version.language, _short_time(version.seen_at),
-            record.get("status"), record.get("date_last_modified") or "—",
-            "—" if size is None else size, summary)))
-    console.print(table)
-
-
-def history_json(store: Store, row: TrialRow) -> list[dict[str, Any]]:
-    return [{
-        "registry": row.registry, "trial_id": row.label, "version": v.number,
-        "language": v.language, "seen_at": v.seen_at, "content_hash": v.content_hash,
-        "status": v.record.get("status"),
-        "date_last_modified": v.record.get("date_last_modified"),
-        "target_sample_size": v.record.get("target_sample_size"),
-        "changes": [c.to_dict() for c in store.changes(v.id)],
-    } for v in store.versions(row.id)]
-
-
-def pair_json(store: Store, a: TrialRow, b: TrialRow) -> dict[str, Any]:
-    found = store.open_disagreements(a.id, b.id)
-    return {
-        "trials": {a.registry: a.label, b.registry: b.label},
-        "agree": not found and bool(store.version_count(a.id))
-        and bool(store.version_count(b.id)),
-        "compared": bool(store.version_count(a.id)) and bool(store.version_count(b.id)),
-        "disagreements": [_disagreement(d) for d in found.values()],
-    }
-
-
-def consistency_text(report: Sequence[dict[str, Any]]) -> str:
+def consistency_text(states: Sequence[PairState], lang: str) -> str:
     lines = []
-    for pair in report:
-        names = " ↔ ".join(f"{trial} ({registry})" for registry, trial in pair["trials"].items())
-        if not pair["compared"]:
-            lines.append(f"{names}: not compared yet (one side has no version)")
-        elif pair["agree"]:
-            lines.append(f"{names}: agree on status, sample size, last-modified and titles")
+    for state in states:
+        names = (f"{state.trial.label} ({registry_name(state.trial.registry, lang)}) ↔ "
+                 f"{state.other.label} ({registry_name(state.other.registry, lang)})")
+        if state.state == "not_compared":
+            lines.append(f"{names}: {phrase('pair_never_compared', lang)}")
+        elif state.state == "agree":
+            lines.append(f"{names}: {phrase('pair_all_agree', lang)}")
         else:
-            lines.append(f"{names}: {len(pair['disagreements'])} disagreement(s)")
-            for d in pair["disagreements"]:
-                values = ", ".join(f"{k} {_plain(v)}" for k, v in d["values"].items())
-                lines.append(f"  {d['severity'].upper():<6}  {d['field']}: {values}"
-                             f" — {d['note']} (since {d['since'][:10]})")
+            lines.append(f"{names}: {phrase('disagreements', lang, count=len(state.disagreements))}")
+            for d in state.disagreements:
+                lines.append(f"  {severity_name(d.severity, lang):<6}  "
+                             f"{disagreement_text(d.field, d.values, lang)} "
+                             f"({phrase('since_date', lang, date=d.opened_at[:10])})")
     return "\n".join(lines)
 
 
-def status_table(console: Console, rows: Sequence[TrialRow]) -> None:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("trial", "status", "last check", "last success", "next check"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("health")
-    for row in rows:
-        health = "ok" if not row.consecutive_failures else (
-            f"{row.consecutive_failures} failed checks: {row.last_error or ''}")
+def pair_json(state: PairState) -> dict[str, Any]:
+    return {
+        "trials": {state.trial.registry: state.trial.label,
+                   state.other.registry: state.other.label},
+        "state": state.state, "compared_at": state.compared_at,
+        "disagreements": [{"field": d.field, "values": d.values,
+                           "severity": d.severity.value, "since": d.opened_at}
+                          for d in state.disagreements],
+    }
+
+
+# --- status and alerts -----------------------------------------------------------------
+
+
+def host_line(host: HostRow, lang: str) -> str:
+    return phrase("host_paused_line", lang, host=host.host,
+                  kind=phrase(f"host_{host.kind}", lang), reason=host.reason or "",
+                  until=short_time(host.until, lang))
+
+
+def status_view(console: Console, report: StatusReport, lang: str) -> None:
+    console.print(Text(phrase("daemon_running", lang, pid=report.daemon_pid)
+                       if report.daemon_pid else phrase("daemon_not_running", lang)))
+    console.print(Text(phrase("database_at", lang, path=report.database)))
+    alerts = report.alerts
+    console.print(Text(phrase("alert_backlog", lang, pending=alerts["pending"],
+                              dead=alerts["dead"], delivered=alerts["delivered"])))
+    for host in report.paused:
+        console.print(Text(host_line(host, lang)))
+    for listing in report.listings:
+        console.print(Text(phrase("listing_line", lang, registry=registry_name(
+            str(listing["registry"]), lang), checked=short_time(
+            listing["checked_at"], lang), rows=listing["rows"] or 0)))  # type: ignore[arg-type]
+    columns = console.width
+    for row in report.watches:
+        health = "ok" if not row.consecutive_failures else phrase(
+            "health_failing", lang, count=row.consecutive_failures, error=row.last_error or "")
         if row.overdue_since:
-            health = f"OVERDUE since {_short_time(row.overdue_since)}; {health}"
-        table.add_row(*(Text(str(cell)) for cell in (
-            row.label, row.status or "—", _short_time(row.last_checked_at),
-            _short_time(row.last_success_at), _short_time(row.next_check_at), health)))
-    console.print(table)
+            health = phrase("health_overdue", lang, since=short_time(row.overdue_since, lang))
+        parts = [row.label, phrase("status_checked", lang,
+                                   last=short_time(row.last_checked_at, lang),
+                                   success=short_time(row.last_success_at, lang),
+                                   next=short_time(row.next_check_at, lang)), health]
+        line = "  ".join(parts)
+        if cells(line) <= columns:
+            console.print(Text(line))
+        else:
+            console.print(Text(parts[0]))
+            for extra in parts[1:]:
+                for piece in wrap(extra, columns, "    "):
+                    console.print(Text(piece))
 
 
-def alerts_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
+def alerts_table(console: Console, rows: Sequence[AlertRow], lang: str) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("status", "event", "trial", "channel", "attempts", "queued", "next try"):
         table.add_column(column, no_wrap=True)
-    table.add_column("last error")
+    table.add_column("last error", overflow="fold")
     for row in rows:
-        payload = json.loads(row["payload"])
+        payload = row.payload
         table.add_row(*(Text(str(cell)) for cell in (
-            row["status"], row["event"], payload.get("trial_id"), row["channel"],
-            row["attempts"], _short_time(row["created_at"]),
-            _short_time(row["next_attempt_at"]) if row["status"] == "pending" else "—",
-            row["last_error"] or "")))
+            row.status, row.event, payload.get("trial_id") or payload.get("host") or "",
+            row.channel, row.attempts, short_time(row.created_at, lang),
+            short_time(row.next_attempt_at, lang) if row.status == "pending" else "—",
+            row.last_error or "")))
     console.print(table)
-
-
-def _short_time(value: str | None) -> str:
-    if not value:
-        return "never"
-    return value.replace("T", " ")[:16]

@@ -2,64 +2,63 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import click
+from rich.console import Console
 
 from monitor.alert import sample_event
 from monitor.cli import render
-from monitor.cli.app import app_of as _app
+from monitor.cli.context import options
+from monitor.cli.trials import FORMATS, LANG, output_language
 from monitor.daemon import Daemon, DaemonLock
 from monitor.errors import InputError
 from monitor.fetch.post import DeliveryError
+from monitor.report import views
 from monitor.store import utc_now
-
-FORMATS = click.Choice(["text", "json"])
 
 
 @click.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run in the background: check every watch on its schedule, alert, until stopped
-    (SIGTERM or Ctrl-C finish the check in flight and exit 0)."""
-    app = _app(ctx)
-    app.config  # noqa: B018 (validate the whole config before anything runs)
-    app.channels  # noqa: B018
-    ctx.exit(Daemon(app).run())
+    """Run the daemon in the foreground: check every watch on its schedule and alert,
+    until stopped (SIGTERM or Ctrl-C finish the check in flight and exit 0). Under
+    systemd, see contrib/ctr-monitor.service."""
+    monitor = options(ctx).open(owner="daemon")
+    monitor.require_secrets()
+    ctx.exit(Daemon(monitor).run())
+
 
 @click.command()
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
 @click.pass_context
-def status(ctx: click.Context, fmt: str) -> None:
-    """Whether a daemon runs, each watch's last and next check, failures, alert backlog."""
-    app = _app(ctx)
-    pid = DaemonLock(app.config.database).holder()
-    rows = app.store.trials()
-    counts = app.store.alert_counts()
-    data = {
-        "daemon": {"running": pid is not None, "pid": pid},
-        "database": str(app.config.database),
-        "watches": [{
-            "registry": r.registry, "trial_id": r.label, "status": r.status,
-            "last_checked_at": r.last_checked_at, "last_success_at": r.last_success_at,
-            "next_check_at": r.next_check_at, "consecutive_failures": r.consecutive_failures,
-            "last_error": r.last_error, "overdue_since": r.overdue_since} for r in rows],
-        "alerts": {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0),
-                   "delivered": counts.get("delivered", 0)},
-    }
+def status(ctx: click.Context, fmt: str, lang: str | None) -> None:
+    """Whether a daemon runs, each watch's last and next check, paused registries,
+    the alert backlog."""
+    monitor = options(ctx).open(read_only=True)
+    lang = output_language(monitor, lang)
+    report = views.status(monitor, DaemonLock(monitor.config.database).holder())
     if fmt == "json":
-        click.echo(render.to_json(data))
+        click.echo(render.to_json({
+            "daemon": {"running": report.daemon_pid is not None, "pid": report.daemon_pid},
+            "database": report.database,
+            "watches": [{"registry": r.registry, "trial_id": r.label, "status": r.status,
+                         "last_checked_at": r.last_checked_at,
+                         "last_success_at": r.last_success_at,
+                         "next_check_at": r.next_check_at,
+                         "consecutive_failures": r.consecutive_failures,
+                         "last_error": r.last_error, "overdue_since": r.overdue_since}
+                        for r in report.watches],
+            "paused": [host.__dict__ for host in report.paused],
+            "listings": report.listings, "alerts": report.alerts}))
         return
-    click.echo(f"daemon: running (pid {pid})" if pid else "daemon: not running")
-    click.echo(f"database: {data['database']}")
-    alerts = data["alerts"]
-    click.echo(f"alerts: {alerts['pending']} waiting, {alerts['dead']} given up, "
-               f"{alerts['delivered']} delivered")
-    render.status_table(render.console(), rows)
+    render.status_view(Console(width=render.width(), highlight=False), report, lang)
+
 
 @click.group(invoke_without_command=True)
-@click.option("--retry", is_flag=True, help="Revive given-up alerts and deliver all due now.")
+@click.option("--retry", is_flag=True,
+              help="Revive given-up alerts and try every waiting alert now.")
 @click.option("--all", "show_all", is_flag=True, help="Include delivered alerts.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.pass_context
@@ -67,38 +66,45 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str) -> None:
     """The alert backlog: alerts waiting to be retried, and those given up on."""
     if ctx.invoked_subcommand is not None:
         return
-    app = _app(ctx)
+    monitor = options(ctx).open(read_only=not retry)
     if retry:
-        revived = app.store.revive_dead_alerts(utc_now())
-        report = app.outbox.deliver_due()
-        click.echo(f"revived {revived} given-up alert(s); {report.summary()}")
+        monitor.require_secrets()
+        revived, report = monitor.retry_alerts()
+        click.echo(f"revived {revived} given-up alert{'s' if revived != 1 else ''}; "
+                   f"{report.summary()}")
         for line in report.details:
             click.echo(f"  {line}")
-    statuses = ("pending", "dead", "delivered") if show_all else ("pending", "dead")
-    rows = app.store.alerts(statuses)
+    rows = monitor.alerts(include_delivered=show_all)
     if fmt == "json":
-        click.echo(render.to_json([{**{k: v for k, v in row.items() if k != "payload"},
-                                    "trial_id": json.loads(row["payload"]).get("trial_id")}
-                                   for row in rows]))
+        click.echo(render.to_json([
+            {"id": row.id, "delivery_id": row.delivery_id, "channel": row.channel,
+             "event": row.event, "status": row.status, "attempts": row.attempts,
+             "created_at": row.created_at, "next_attempt_at": row.next_attempt_at,
+             "last_attempt_at": row.last_attempt_at, "last_error": row.last_error,
+             "delivered_at": row.delivered_at,
+             "trial_id": row.payload.get("trial_id"), "host": row.payload.get("host")}
+            for row in rows]))
         return
-    if not app.channels:
+    if not monitor.channels:
         click.echo("no alert channels configured: add [[alerts.webhook]] or [alerts.email] "
                    "to the config")
     if not rows:
         click.echo("no alerts waiting or given up")
         return
-    render.alerts_table(render.console(), rows)
+    render.alerts_table(Console(width=render.width(), highlight=False), rows, "en")
+
 
 @alerts.command(name="test")
 @click.pass_context
 def alerts_test(ctx: click.Context) -> None:
     """Send a sample alert through every configured channel and report each result."""
-    app = _app(ctx)
-    if not app.channels:
+    monitor = options(ctx).open(read_only=True)
+    if not monitor.channels:
         raise InputError("no alert channels configured: add [[alerts.webhook]] or "
                          "[alerts.email] to the config")
+    monitor.require_secrets()
     failed = 0
-    for channel in app.channels:
+    for channel in monitor.channels:
         try:
             detail = channel.send(sample_event(utc_now()), f"test-{uuid.uuid4().hex}")
             click.echo(f"ok      {channel.describe()}: {detail}")

@@ -1,30 +1,30 @@
-"""Commands about watched trials: add, remove, list, check, history, diff,
-consistency, and the offline tools parse and record."""
+"""Commands about watched trials: add, remove, list, check, history, diff, consistency,
+search, query."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from monitor.check.outcome import PageOutcome
 from monitor.cli import render
-from monitor.cli.app import App
-from monitor.cli.app import app_of as _app
-from monitor.diff.changes import diff_versions
-from monitor.errors import InputError
-from monitor.fetch.cassette import RecordingTransport
-from monitor.fetch.client import Fetcher
-from monitor.fetch.decode import decode_html
-from monitor.pipeline import CheckOutcome
-from monitor.registries import REGISTRY_TYPES, build_registries
-from monitor.reparse import reparse_trial
-from monitor.report import overdue_flags
+from monitor.cli.context import options
+from monitor.core import Monitor
+from monitor.normalize.vocabulary import phrase
+from monitor.report import views
+from monitor.report.format import registry_name, status_label
 
 FORMATS = click.Choice(["text", "json"])
+LANG = click.option("--lang", type=click.Choice(["en", "ja"]), default=None,
+                    help="Language of the output (default: [report] language, else en).")
+
+
+def output_language(monitor: Monitor, lang: str | None) -> str:
+    return lang or monitor.config.report.language
 
 
 @click.command()
@@ -32,63 +32,73 @@ FORMATS = click.Choice(["text", "json"])
 @click.pass_context
 def add(ctx: click.Context, ids: tuple[str, ...]) -> None:
     """Watch trials: UMIN000041461, R000047329, jRCT2063200014, or a page URL."""
-    app = _app(ctx)
-    refs = [(text, app.parse_ref(text)) for text in ids]  # all valid before any is added
-    for text, ref in refs:
-        row, added = app.store.watch(ref, source="cli", typed=text)
+    monitor = options(ctx).open()
+    for row, added in monitor.watch(ids):
         click.echo(f"{'watching' if added else 'already watching'} {row.label}")
+
 
 @click.command()
 @click.argument("trial")
 @click.pass_context
 def remove(ctx: click.Context, trial: str) -> None:
     """Stop watching a trial (its history is kept)."""
-    app = _app(ctx)
-    row = app.find(trial)
-    if app.is_config_watch(row):
-        raise InputError(f"{row.label} is listed under [[watch]] in {app.config.path}: "
-                         "delete it there to stop watching it")
-    if not row.watched:
-        click.echo(f"{row.label} was not being watched")
-        return
-    app.store.unwatch(row)
-    click.echo(f"stopped watching {row.label} (history kept)")
+    monitor = options(ctx).open()
+    row, was_watched = monitor.unwatch(trial)
+    click.echo(f"stopped watching {row.label} (history kept)" if was_watched
+               else f"{row.label} was not being watched")
+
 
 @click.command(name="list")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
 @click.pass_context
-def list_trials(ctx: click.Context, fmt: str) -> None:
-    """Watched trials (and their linked twins) with status, health and consistency."""
-    app = _app(ctx)
-    entries = []
-    for row in app.store.trials():
-        entries.append((row, None))
-        entries += [(linked, row) for linked in app.store.linked(row.id)]
+def list_trials(ctx: click.Context, fmt: str, lang: str | None) -> None:
+    """Watched trials and their linked twins: status, health, consistency, flags."""
+    monitor = options(ctx).open(read_only=True)
+    lang = output_language(monitor, lang)
+    entries = views.overview(monitor, datetime.now(UTC).date())
     if fmt == "json":
-        click.echo(render.to_json([
-            {**render.trial_json(app.store, row, parent),
-             "overdue": _overdue_flags(app, row)} for row, parent in entries]))
+        click.echo(render.to_json([overview_json(entry) for entry in entries]))
         return
     if not entries:
-        click.echo("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
-                   "or list it under [[watch]] in the config")
+        click.echo(phrase("no_watches", lang))
         return
-    render.trials_table(render.console(), app.store, entries,
-                        {row.id: _overdue_flags(app, row) for row, _ in entries})
+    render.trials_view(Console(width=render.width(), highlight=False), entries, lang)
+
+
+def overview_json(entry: views.TrialOverview) -> dict[str, object]:
+    row, record = entry.row, entry.record
+    return {
+        "registry": row.registry, "trial_id": row.trial_id, "keys": dict(row.keys),
+        "title": row.title, "status": record.status if record else None,
+        "date_last_modified": record.date_last_modified if record else None,
+        "watched": row.watched,
+        "linked_from": entry.linked_from.label if entry.linked_from else None,
+        "versions": entry.versions, "last_checked_at": row.last_checked_at,
+        "last_success_at": row.last_success_at, "health": entry.health,
+        "consecutive_failures": row.consecutive_failures, "last_error": row.last_error,
+        "paused": ({"host": entry.paused.host, "kind": entry.paused.kind,
+                    "until": entry.paused.until} if entry.paused else None),
+        "links": [render.pair_json(pair) for pair in entry.pairs],
+        "overdue": [{"kind": flag.kind, "days": flag.days, "since": flag.since}
+                    for flag in entry.overdue],
+    }
+
 
 @click.command()
 @click.argument("ids", nargs=-1)
+@click.option("--full", is_flag=True,
+              help="Fetch every page, whatever the registry's daily listing says.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
 @click.pass_context
-def check(ctx: click.Context, ids: tuple[str, ...], fmt: str) -> None:
+def check(ctx: click.Context, ids: tuple[str, ...], full: bool, fmt: str,
+          lang: str | None) -> None:
     """Check watched trials once now (all of them, or the ones named), with the
     registry twins they link to."""
-    app = _app(ctx)
-    rows = [app.find(text) for text in ids] if ids else app.store.trials()
-    if not rows:
-        raise InputError("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
-                         "or list it under [[watch]] in the config")
-    outcomes: list[CheckOutcome] = []
+    monitor = options(ctx).open()
+    monitor.require_secrets()
+    lang = output_language(monitor, lang)
     show_progress = fmt == "text" and sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         console=Console(stderr=True), transient=True, disable=not show_progress)
@@ -99,48 +109,78 @@ def check(ctx: click.Context, ids: tuple[str, ...], fmt: str) -> None:
         else:
             click.echo(text)
 
+    done: set[int] = set()
+
+    def on_page(outcome: PageOutcome) -> None:
+        done.add(outcome.trial.id)
+        progress.update(task, completed=len(done), total=max(len(done), total),
+                        description=outcome.label)
+        if fmt == "text":
+            emit(render.outcome_line(outcome, lang))
+            if outcome.outcome == "changed":
+                emit(render.changes_text(outcome.changes, lang, outcome.trial.registry,
+                                         indent="    "))
+
+    total = len(ids) or len(monitor.watched())
+    if fmt == "text" and not show_progress and total:
+        click.echo(phrase("checking", lang, count=total), err=True)
     with progress:
-        task = progress.add_task("checking", total=len(rows))
-        seen: set[str] = set()
-        for outcome in app.checker.run(rows, languages_for=app.languages_for,
-                                       follow_links=app.config.follow_links):
-            outcomes.append(outcome)
-            if outcome.trial not in seen and outcome.registry != "consistency":
-                seen.add(outcome.trial)
-                progress.update(task, total=max(len(rows), len(seen)), completed=len(seen),
-                                description=f"checked {outcome.trial}")
-            if fmt == "text":
-                emit(render.outcome_line(outcome))
-                if outcome.outcome == "changed":
-                    emit(render.changes_text(outcome.changes, indent="    "))
+        task = progress.add_task(phrase("checking", lang, count=total), total=total)
+        result = monitor.check(ids, full=full, progress=on_page)
+    for listing in result.listings:
+        if listing.outcome == "failed":
+            click.echo(phrase("listing_failed", lang, registry=registry_name(
+                listing.registry, lang), error=listing.error), err=True)
     if fmt == "json":
-        click.echo(render.to_json([outcome.to_dict() for outcome in outcomes]))
-    if app.channels:
-        report = app.outbox.deliver_due()
-        if report.delivered or report.failed or report.dead:
-            click.echo(report.summary(), err=True)
-    if any(o.failed for o in outcomes):
+        click.echo(render.to_json({
+            "pages": [outcome.to_dict() for outcome in result.pages],
+            "consistency": [pair.to_dict() for pair in result.pairs],
+            "listings": [listing.__dict__ for listing in result.listings],
+            "paused": [host.__dict__ for host in result.paused]}))
+    else:
+        for pair in result.pairs:
+            for line in render.pair_line(pair, lang):
+                click.echo(line)
+    for host in result.paused:
+        click.echo(render.host_line(host, lang), err=True)
+    unreachable = [page for page in result.deferred if page.reason == "unreachable"]
+    if unreachable and not monitor._replaying:  # noqa: SLF001
+        click.echo(phrase("offline_hint", lang), err=True)
+    report = monitor.deliver_alerts()
+    if report.anything:
+        click.echo(report.summary(), err=True)
+    if result.failed or result.deferred:
         ctx.exit(1)
+
 
 @click.command()
 @click.argument("trial")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
 @click.pass_context
-def history(ctx: click.Context, trial: str, fmt: str) -> None:
+def history(ctx: click.Context, trial: str, fmt: str, lang: str | None) -> None:
     """Every stored version of a trial and its linked twins, with what changed."""
-    app = _app(ctx)
-    row = app.find(trial)
-    rows = [row, *app.store.linked(row.id)]
+    monitor = options(ctx).open(read_only=True)
+    lang = output_language(monitor, lang)
+    histories = views.history(monitor, monitor.find(trial))
     if fmt == "json":
-        click.echo(render.to_json([item for each in rows
-                                   for item in render.history_json(app.store, each)]))
+        click.echo(render.to_json([
+            {"registry": h.row.registry, "trial_id": h.row.label,
+             "version": e.version.number, "language": e.version.language,
+             "seen_at": e.version.seen_at, "content_hash": e.version.content_hash,
+             "status": e.version.record.status,
+             "date_last_modified": e.version.record.date_last_modified,
+             "target_sample_size": e.version.record.target_sample_size,
+             "changes": [c.to_dict() for c in e.changes]}
+            for h in histories for e in h.entries]))
         return
-    if not app.store.version_count(row.id):
-        click.echo(f"{row.label}: no versions yet; run `ctr-monitor check {trial}`")
-    for each in rows:
-        if app.store.version_count(each.id):
-            registry = app.registries[each.registry]
-            render.history_table(render.console(), app.store, each, registry.title)
+    if not histories[0].entries:
+        click.echo(phrase("no_versions_yet", lang, trial=trial))
+    console = Console(width=render.width(), highlight=False)
+    for each in histories:
+        if each.entries:
+            render.history_view(console, each, lang)
+
 
 @click.command()
 @click.argument("trial")
@@ -149,173 +189,113 @@ def history(ctx: click.Context, trial: str, fmt: str) -> None:
 @click.option("--language", type=click.Choice(["en", "ja"]), help="Which page's versions.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)
+@LANG
 @click.pass_context
 def diff(ctx: click.Context, trial: str, from_version: int | None, to_version: int | None,
-         language: str | None, fmt: str) -> None:
+         language: str | None, fmt: str, lang: str | None) -> None:
     """What changed between two versions (default: the last change), and the last change
     of each linked twin, each labelled by registry."""
-    app = _app(ctx)
-    row = app.find(trial)
-    if not app.store.languages(row.id):
-        raise InputError(f"{row.label} has no stored versions yet: run "
-                         f"`ctr-monitor check {trial}` first")
-    parts = [_diff_part(app, row, language, from_version, to_version)]
-    if from_version is None and to_version is None:
-        parts += [_diff_part(app, linked, None, None, None)
-                  for linked in app.store.linked(row.id) if app.store.languages(linked.id)]
+    from monitor.report.render import changes_markdown
+
+    monitor = options(ctx).open(read_only=True)
+    words = output_language(monitor, lang)
+    parts = views.diff(monitor, monitor.find(trial), language=language,
+                       from_version=from_version, to_version=to_version)
     if fmt == "json":
         click.echo(render.to_json([
-            {**change.to_dict(), "registry": other.registry, "trial_id": other.label,
-             "language": lang} for other, lang, _, changes in parts for change in changes]))
+            {**change.to_dict(), "registry": part.row.registry, "trial_id": part.row.label,
+             "language": part.language, "from_version": part.older.number,
+             "to_version": part.newer.number}
+            for part in parts for change in part.changes]))
     elif fmt == "markdown":
-        click.echo("\n\n".join(render.changes_markdown(title, changes)
-                                for _, _, title, changes in parts))
+        click.echo("\n\n".join(changes_markdown(render.diff_title(part, words),
+                                                part.changes, words, part.row.registry)
+                                for part in parts))
     else:
-        for other, _, title, changes in parts:
-            click.echo(title)
-            versions = app.store.version_count(other.id)
-            if versions == 1 and from_version is None:
-                click.echo("  only one version so far: nothing to compare yet")
-            else:
-                click.echo(render.changes_text(changes))
+        for part in parts:
+            click.echo(render.diff_title(part, words))
+            if not part.only_one_version:
+                click.echo(render.changes_text(part.changes, words, part.row.registry))
 
-def _diff_part(app: App, row, language: str | None, from_version: int | None,
-               to_version: int | None):
-    """(trial, language, title, changes) of one trial's diff between two versions."""
-    languages = app.store.languages(row.id)
-    registry = app.registries[row.registry]
-    if language is None:
-        language = next((lang for lang in registry.languages if lang in languages),
-                        languages[0])
-    elif language not in languages:
-        raise InputError(f"{row.label} has no {language} versions; it has: "
-                         + ", ".join(languages))
-    latest = app.store.latest_version(row.id, language)
-    assert latest is not None
-    to_number = to_version or latest.number
-    from_number = from_version or max(to_number - 1, 1)
-    for number in (from_number, to_number):
-        if not 1 <= number <= latest.number:
-            raise InputError(f"{row.label} [{language}] has versions 1 to {latest.number}, "
-                             f"not {number}")
-    older = app.store.version(row.id, language, from_number)
-    newer = app.store.version(row.id, language, to_number)
-    assert older is not None and newer is not None
-    changes = [] if older.id == newer.id else diff_versions(
-        older.record, newer.record,
-        rules=[*app.config.severity_rules, *registry.severity_rules()],
-        canonical_sources=registry.canonical_sources())
-    title = (f"{row.label} ({registry.title}, {language}): version {from_number} → "
-             f"{to_number}, seen {newer.seen_at[:16].replace('T', ' ')} UTC")
-    return row, language, title, changes
 
 @click.command()
 @click.argument("trial", required=False)
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
 @click.pass_context
-def consistency(ctx: click.Context, trial: str | None, fmt: str) -> None:
+def consistency(ctx: click.Context, trial: str | None, fmt: str, lang: str | None) -> None:
     """Where linked UMIN-CTR and jRCT records disagree (status, sample size, dates,
     titles): for one trial, or every watched one."""
-    app = _app(ctx)
-    rows = [app.find(trial)] if trial else app.store.trials()
-    pairs = []
-    for row in rows:
-        for other in app.store.linked(row.id):
-            key = tuple(sorted((row.id, other.id)))
-            if key not in [p[0] for p in pairs]:
-                pairs.append((key, row, other))
-    report = [render.pair_json(app.store, row, other) for _, row, other in pairs]
+    monitor = options(ctx).open(read_only=True)
+    lang = output_language(monitor, lang)
+    rows = [monitor.find(trial)] if trial else monitor.watched()
+    states = views.consistency(monitor, rows)
     if fmt == "json":
-        click.echo(render.to_json(report))
+        click.echo(render.to_json([render.pair_json(state) for state in states]))
         return
-    if not report:
-        click.echo("no linked records yet: a check follows the jRCT/UMIN IDs a trial lists "
-                   "under its secondary IDs ([jrct] follow_links)")
+    if not states:
+        click.echo(phrase("no_links", lang))
         return
-    click.echo(render.consistency_text(report))
+    click.echo(render.consistency_text(states, lang))
+
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--registry", "registry_name", type=click.Choice(sorted(REGISTRY_TYPES)),
-              required=True)
-@click.option("--language", type=click.Choice(["en", "ja"]),
-              help="The page's language (default: detected).")
+@click.argument("text")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-def parse(file: Path, registry_name: str, language: str | None, fmt: str) -> None:
-    """Parse a saved registry page offline and print its canonical record."""
-    try:
-        content = file.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read {file}: {error.strerror or error}") from None
-    registry = build_registries()[registry_name]
-    text = decode_html(content, None, str(file))
-    record = registry.normalize(registry.parse_page(text, language), file.resolve().as_uri())
-    data = record.to_dict()
-    click.echo(render.to_json(data) if fmt == "json" else render.record_text(data))
-
-@click.command()
-@click.argument("ids", nargs=-1, required=True)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              required=True, help="Cassette directory to write (created if missing).")
-@click.option("--language", "languages", type=click.Choice(["en", "ja"]), multiple=True,
-              help="Pages to record (default: en and ja).")
+@LANG
 @click.pass_context
-def record(ctx: click.Context, ids: tuple[str, ...], out_dir: Path,
-           languages: tuple[str, ...]) -> None:
-    """Record fresh cassettes from the live registries (needs network access).
-
-    Writes each response (ID lookups and view pages) to OUT as cassette.json plus one
-    body file per response; tests and --replay read that directory.
-    """
-    app = _app(ctx)
-    refs = [app.parse_ref(text) for text in ids]
-    registries = app.registries
-    try:
-        transport = RecordingTransport(out_dir)
-    except OSError as error:
-        raise InputError(f"cannot write cassettes to {out_dir}: {error.strerror or error}") \
-            from None
-    with Fetcher(app.config.http, transport=transport) as fetcher:
-        for ref in refs:
-            registry = registries[ref.registry]
-            resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
-            for language in languages or ("en", "ja"):
-                url = registry.page_url(resolved, language)
-                page = fetcher.get_html(url)
-                registry.normalize(registry.parse_page(page.text, language), url)
-                click.echo(f"recorded {resolved.label} [{language}] {url}")
-    click.echo(f"cassette written to {out_dir}")
-
-def _overdue_flags(app: App, row) -> list[str]:
-    record = app.store.latest_record(row.id, app.registries[row.registry].languages)
-    return overdue_flags(record, datetime.now(UTC).date(), app.config.overdue) if record else []
-
-
-@click.command()
-@click.argument("ids", nargs=-1)
-@click.option("--apply", is_flag=True, help="Rewrite the stored history (never alerts).")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.pass_context
-def reparse(ctx: click.Context, ids: tuple[str, ...], apply: bool, fmt: str) -> None:
-    """Parse every stored raw page again with the current parser and show which versions
-    would read differently; --apply rewrites that history (marked as a rebuild)."""
-    app = _app(ctx)
-    rows = [app.find(text) for text in ids] if ids else app.store.trials(watched_only=False)
-    results = [result for row in rows
-               for result in reparse_trial(app.store, app.registries, row, apply=apply)]
+def search(ctx: click.Context, text: str, fmt: str, lang: str | None) -> None:
+    """Find stored trials by words of their titles or conditions, in Japanese or
+    English (肝硬変, cirrhosis)."""
+    monitor = options(ctx).open(read_only=True)
+    lang = output_language(monitor, lang)
+    hits = monitor.search(text)
     if fmt == "json":
-        click.echo(render.to_json([r.to_dict() for r in results]))
-    else:
-        for r in results:
-            where = f"{r.trial} [{r.language}]"
-            if r.error:
-                click.echo(f"{where}  cannot re-parse: {r.error}")
-                continue
-            verb = "rewritten" if r.applied else "would change"
-            click.echo(f"{where}  {r.versions} versions, {len(r.changed)} {verb}"
-                       + ("" if r.applied or not r.changed else " (run with --apply)"))
-            for number, changes in r.changed.items():
-                click.echo(f"  version {number}:")
-                click.echo(render.changes_text(changes, indent="    "))
-    if any(r.error for r in results):
-        ctx.exit(1)
+        click.echo(render.to_json([hit.to_dict() for hit in hits]))
+        return
+    if not hits:
+        click.echo(phrase("search_nothing", lang, text=text))
+        return
+    for hit in hits:
+        title = hit.title(lang)
+        click.echo(f"{hit.trial_id} ({registry_name(hit.registry, lang)})  "
+                   f"{status_label(hit.status, lang, hit.registry)}"
+                   f"{'  ' + phrase('watched', lang) if hit.watched else ''}")
+        if title:
+            click.echo(f"    {title}")
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
+@click.pass_context
+def query(ctx: click.Context, name: str | None, fmt: str, lang: str | None) -> None:
+    """The [[query]] entries of the config with their counts, or one query's current
+    matches in the registries' listings."""
+    monitor = options(ctx).open(read_only=True)
+    lang = output_language(monitor, lang)
+    if name is None:
+        summaries = monitor.queries()
+        if fmt == "json":
+            click.echo(render.to_json([summary.to_dict() for summary in summaries]))
+        elif not summaries:
+            click.echo(phrase("no_queries", lang))
+        for summary in summaries if fmt == "text" else []:
+            click.echo(phrase("query_line", lang, name=summary.name, text=summary.text,
+                              count=summary.matches, announced=summary.announced))
+        return
+    matches = monitor.query(name)
+    if fmt == "json":
+        click.echo(render.to_json([match.to_dict() for match in matches]))
+        return
+    if not matches:
+        click.echo(phrase("query_nothing", lang, name=name))
+    for match in matches:
+        click.echo(f"{match.trial_id} ({registry_name(match.registry, lang)})  "
+                   f"{status_label(match.status, lang, match.registry)}  "
+                   f"{phrase('registered_on', lang, date=match.date_registered or '—')}")
+        title = match.title(lang)
+        if title:
+            click.echo(f"    {title}")
+

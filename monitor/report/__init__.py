@@ -1,8 +1,28 @@
-"""Reports people read: change reports (text, Markdown, JSON, HTML), an Atom feed, and
-the overdue flags they show."""
+"""Reports people read: change reports (text, Markdown, JSON, HTML), an Atom feed, the
+overdue flags they show, and the read-side views the commands render."""
 
-from monitor.report.atom import atom_feed
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.report.atom import FeedEntry, atom_feed
 from monitor.report.collect import TrialReport, collect_report
-from monitor.report.overdue import OverdueRules, overdue_flags
+from monitor.report.overdue import OverdueFlag, overdue_flags
 
-__all__ = ["OverdueRules", "TrialReport", "atom_feed", "collect_report", "overdue_flags"]
+
+def render_report(reports: Sequence[TrialReport], fmt: str, since: str, generated_at: str,
+                  lang: str = "en") -> str:
+    from monitor.report.html import report_html
+    from monitor.report.render import report_json, report_markdown, report_text
+
+    if fmt == "json":
+        return report_json(reports, since, generated_at)
+    if fmt == "markdown":
+        return report_markdown(reports, since, lang)
+    if fmt == "html":
+        return report_html(reports, since, generated_at, lang)
+    return report_text(reports, since, lang)
+
+
+__all__ = ["FeedEntry", "OverdueFlag", "TrialReport", "atom_feed", "collect_report",
+           "overdue_flags", "render_report"]

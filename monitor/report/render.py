@@ -1,213 +1,183 @@
-"""Change reports in text, Markdown, JSON and HTML.
+"""Change reports as text, Markdown and JSON, in English or Japanese.
 
-Registry content is untrusted: HTML-escaped in the HTML report and in Markdown (which
-usually ends up as HTML). The HTML report is one self-contained file (no external
-asset), readable on a phone, with old and new side by side and the changed words marked.
+Registry content is untrusted: in Markdown (which ends up rendered as HTML) it is made
+inert — it can create no link, image or HTML. A long value shows only its changed lines,
+with a little context.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Sequence
-from difflib import SequenceMatcher
-from typing import Any
 
-from monitor.report.collect import TrialReport
+from monitor.diff.changes import Change
+from monitor.diff.text import format_markdown, format_text, line_changes, markdown_escape
+from monitor.normalize.vocabulary import phrase
+from monitor.report.collect import ReportChange, TrialReport
+from monitor.report.format import (
+    disagreement_text,
+    field_name,
+    is_long,
+    languages_text,
+    record_title,
+    registry_name,
+    severity_name,
+    value_text,
+)
 
-_TOKENS = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
-
-
-def plain(value: Any) -> str:
-    """A field value as one string: text as is, structures as JSON, absence as —."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value if value else '""'
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _title(report: TrialReport) -> str:
-    return f"{report.trial_id} ({report.registry})" + (f" — {report.title}" if report.title
-                                                        else "")
+SAFE_SCHEMES = ("https://", "http://")
 
 
-def _flags(report: TrialReport) -> list[str]:
+def safe_url(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(SAFE_SCHEMES)
+
+
+def counts(reports: Sequence[TrialReport]) -> tuple[int, int]:
+    """(changes, trials that changed): a trial with only flags is not counted as
+    changed."""
+    return sum(len(r.changes) for r in reports), sum(1 for r in reports if r.changes)
+
+
+def heading(report: TrialReport, lang: str) -> str:
+    title = record_title(report.record, lang, report.row.title)
+    name = f"{report.trial_id} ({registry_name(report.row.registry, lang)})"
+    return f"{name} — {title}" if title else name
+
+
+def status_summary(report: TrialReport, lang: str) -> str:
+    record = report.record
+    return phrase("status_line", lang,
+                  status=value_text("status", record.status if record else report.row.status,
+                                    lang, report.row.registry),
+                  date=(record.date_last_modified if record else None) or "—")
+
+
+def flag_lines(report: TrialReport, lang: str) -> list[str]:
+    """Plain-text sentences: failing checks, a paused host, disagreements with linked
+    records, overdue flags."""
+    from monitor.cli.render import overdue_flag_text  # one wording for list and reports
+
     lines = []
+    row = report.row
     if report.failing:
-        lines.append(f"checks failing: {report.failing['consecutive_failures']} in a row — "
-                     f"{report.failing['last_error'] or ''}")
-    for d in report.disagreements:
-        values = ", ".join(f"{k} {plain(v)}" for k, v in d["values"].items())
-        lines.append(f"disagrees with {d['with']} on {d['field']}: {values}")
-    lines += [f"overdue: {flag}" for flag in report.overdue]
+        lines.append(phrase("flag_failing", lang, count=row.consecutive_failures,
+                            error=row.last_error or ""))
+    if report.paused is not None:
+        lines.append(phrase("flag_paused", lang, host=report.paused.host,
+                            kind=phrase(f"host_{report.paused.kind}", lang),
+                            until=report.paused.until[:16].replace("T", " ")))
+    for pair in report.disagreements:
+        for d in pair.disagreements:
+            lines.append(disagreement_text(d.field, d.values, lang))
+    lines += [overdue_flag_text(flag, lang, row.registry) for flag in report.overdue]
     return lines
 
 
-# --- text and Markdown ------------------------------------------------------------------
+def change_where(change: ReportChange, lang: str) -> str:
+    languages = languages_text(list(change.versions), lang)
+    return f"{languages}, {change.seen_at[:10]}"
 
 
-def report_text(reports: Sequence[TrialReport], since: str) -> str:
+# --- text -----------------------------------------------------------------------------
+
+
+def report_text(reports: Sequence[TrialReport], since: str, lang: str = "en") -> str:
+    day = since[:10]
     if not reports:
-        return f"No changes or flags since {since[:10]}."
-    out = [f"Changes since {since[:10]}: {sum(len(r.changes) for r in reports)} in "
-           f"{len(reports)} trial(s)", ""]
+        return phrase("no_changes_since", lang, since=day)
+    changes, trials = counts(reports)
+    out = [phrase("changes_since", lang, since=day, changes=changes, trials=trials), ""]
     for report in reports:
-        out.append(_title(report))
-        out.append(f"  status {report.status or '—'}, last modified "
-                   f"{report.date_last_modified or '—'}")
-        out += [f"  ! {line}" for line in _flags(report)]
-        for c in report.changes:
-            out.append(f"  {c['severity'].upper():<6}  {c['field']}  {plain(c['old'])} → "
-                       f"{plain(c['new'])}  (v{c['version']} {c['language']}, "
-                       f"{c['seen_at'][:10]})")
+        registry = report.row.registry
+        out.append(heading(report, lang))
+        url = report.record.url if report.record else None
+        out.append("  " + status_summary(report, lang) + (f" · {url}" if safe_url(url) else ""))
+        out += [f"  ! {line}" for line in flag_lines(report, lang)]
+        for item in report.changes:
+            out += change_block_text(item.change, lang, registry,
+                                     where=change_where(item, lang))
         out.append("")
     return "\n".join(out).rstrip()
 
 
-def md_cell(value: Any) -> str:
-    """A value for a Markdown table cell: HTML-escaped (Markdown ends up as HTML), pipes
-    escaped, line breaks as <br>."""
-    return html.escape(plain(value), quote=False).replace("|", "\\|").replace("\n", "<br>")
+def change_block_text(change: Change, lang: str, registry: str | None, *,
+                      where: str = "", indent: str = "  ") -> list[str]:
+    name = field_name(change.field, lang, registry)
+    old = value_text(change.field, change.old, lang, registry)
+    new = value_text(change.field, change.new, lang, registry)
+    suffix = f"  ({where})" if where else ""
+    head = f"{indent}{severity_name(change.severity, lang):<6}  {name}"
+    if not is_long(old, new):
+        return [f"{head}: {old} → {new}{suffix}"]
+    diff = format_text(line_changes(old, new), lang)
+    return [f"{head}{suffix}", *(f"{indent}        {line}" for line in diff.splitlines())]
 
 
-def short(value: Any, limit: int = 60) -> str:
-    """A value on one line, cut to ``limit`` characters: for headlines and titles."""
-    text = " ".join(plain(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# --- Markdown ---------------------------------------------------------------------------
 
 
-def report_markdown(reports: Sequence[TrialReport], since: str) -> str:
-    out = [f"# Trial changes since {since[:10]}", ""]
+def md(text: str) -> str:
+    return markdown_escape(text)
+
+
+def changes_markdown(title: str, changes: Sequence[Change], lang: str,
+                     registry: str | None = None) -> str:
+    """A change list as Markdown: short values in a table, long ones as a diff block."""
+    lines = [f"### {md(title)}", ""]
+    if not changes:
+        return "\n".join([*lines, md(phrase("no_changes_here", lang))])
+    lines += _markdown_changes(changes, lang, registry, lambda c: "")
+    return "\n".join(lines)
+
+
+def _markdown_changes(changes: Sequence[Change], lang: str, registry: str | None,
+                      where: object) -> list[str]:
+    table: list[str] = []
+    blocks: list[str] = []
+    columns = [phrase(f"column_{name}", lang) for name in ("severity", "field", "old", "new")]
+    for change in changes:
+        name = field_name(change.field, lang, registry)
+        old = value_text(change.field, change.old, lang, registry)
+        new = value_text(change.field, change.new, lang, registry)
+        seen = where(change)  # type: ignore[operator]
+        if is_long(old, new):
+            blocks += [f"**{md(severity_name(change.severity, lang))}** · {md(name)}"
+                       + (f" · {md(seen)}" if seen else ""), "",
+                       format_markdown(line_changes(old, new), lang), ""]
+        else:
+            table.append(f"| {md(severity_name(change.severity, lang))} | {md(name)} | "
+                         f"{md(old)} | {md(new)} |" + (f" {md(seen)} |" if seen else ""))
+    out: list[str] = []
+    if table:
+        extra = f" {phrase('column_seen', lang)} |" if any(where(c) for c in changes) else ""  # type: ignore[operator]
+        out += ["| " + " | ".join(columns) + " |" + extra,
+                "|" + "---|" * (len(columns) + (1 if extra else 0)), *table, ""]
+    return out + blocks
+
+
+def report_markdown(reports: Sequence[TrialReport], since: str, lang: str = "en") -> str:
+    day = since[:10]
+    out = [f"# {md(phrase('report_title', lang, since=day))}", ""]
     if not reports:
-        return "\n".join([*out, "No changes or flags."])
+        return "\n".join([*out, md(phrase("no_changes", lang))]) + "\n"
+    changes, trials = counts(reports)
+    out += [md(phrase("changes_since", lang, since=day, changes=changes, trials=trials)), ""]
     for report in reports:
-        out += [f"## {md_cell(_title(report))}", "",
-                f"Status **{md_cell(report.status)}**, last modified "
-                f"{md_cell(report.date_last_modified)}"
-                + (f" · [registry page]({report.url})" if _safe_url(report.url) else ""), ""]
-        out += [f"- ⚠ {md_cell(line)}" for line in _flags(report)]
-        if report.changes:
-            out += ["", "| Severity | Field | Old | New | Seen |", "|---|---|---|---|---|"]
-            out += [f"| {c['severity']} | `{md_cell(c['field'])}` | {md_cell(c['old'])} | "
-                    f"{md_cell(c['new'])} | v{c['version']} {c['language']} {c['seen_at'][:10]} |"
-                    for c in report.changes]
-        out.append("")
+        registry = report.row.registry
+        url = report.record.url if report.record else None
+        link = f" · [{md(phrase('registry_page', lang))}](<{url}>)" if safe_url(url) \
+            and "<" not in str(url) and ">" not in str(url) else ""
+        out += [f"## {md(heading(report, lang))}", "", md(status_summary(report, lang)) + link,
+                ""]
+        flags = flag_lines(report, lang)
+        if flags:
+            out += [f"- ⚠ {md(line)}" for line in flags] + [""]
+        by_field = {item.change.field: item for item in report.changes}
+        out += _markdown_changes([item.change for item in report.changes], lang, registry,
+                                 lambda c: change_where(by_field[c.field], lang))
     return "\n".join(out).rstrip() + "\n"
 
 
 def report_json(reports: Sequence[TrialReport], since: str, generated_at: str) -> str:
     return json.dumps({"generated_at": generated_at, "since": since,
                        "trials": [r.to_dict() for r in reports]}, ensure_ascii=False, indent=2)
-
-
-# --- HTML ---------------------------------------------------------------------------------
-
-
-def _safe_url(url: str | None) -> bool:
-    return bool(url) and url.startswith(("https://", "http://"))
-
-
-def word_diff(old: Any, new: Any) -> tuple[str, str]:
-    """Old and new as escaped HTML, the words that differ wrapped in <del> and <ins>;
-    changes separated only by spaces are marked as one."""
-    a, b = _TOKENS.findall(plain(old)), _TOKENS.findall(plain(new))
-    segments: list[list] = []  # [changed?, old text, new text]
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
-        changed = op != "equal"
-        if segments and segments[-1][0] == changed:
-            segments[-1][1] += old_part
-            segments[-1][2] += new_part
-        else:
-            segments.append([changed, old_part, new_part])
-    for index in range(1, len(segments) - 1):  # a lone space between two changes
-        if not segments[index][0] and not segments[index][1].strip():
-            segments[index][0] = True
-    merged: list[list] = []
-    for changed, old_part, new_part in segments:
-        if merged and merged[-1][0] == changed:
-            merged[-1][1] += old_part
-            merged[-1][2] += new_part
-        else:
-            merged.append([changed, old_part, new_part])
-    left, right = [], []
-    for changed, old_part, new_part in merged:
-        if not changed:
-            left.append(html.escape(old_part))
-            right.append(html.escape(new_part))
-            continue
-        if old_part:
-            left.append(f"<del>{html.escape(old_part)}</del>")
-        if new_part:
-            right.append(f"<ins>{html.escape(new_part)}</ins>")
-    return ("".join(left).replace("\n", "<br>"), "".join(right).replace("\n", "<br>"))
-
-
-_CSS = """
-:root{--fg:#1b1f23;--muted:#5b6570;--line:#d8dee4;--high:#b42318;--medium:#b54708;
---low:#475467;--del:#ffe1e1;--ins:#d8f5dd;--card:#fff;--bg:#f6f8fa}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",
-"Hiragino Sans","Noto Sans JP",sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:62rem;margin:0 auto;padding:1rem}h1{font-size:1.35rem;margin:.5rem 0 1rem}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;
-padding:1rem;margin:0 0 1rem}h2{font-size:1.1rem;margin:0 0 .25rem;overflow-wrap:anywhere}
-.meta{color:var(--muted);font-size:.9rem;margin:0 0 .5rem}
-.flag{background:#fff8e6;border-left:4px solid var(--medium);padding:.35rem .6rem;
-margin:.35rem 0;overflow-wrap:anywhere}
-.timeline{display:flex;flex-wrap:wrap;gap:.4rem;list-style:none;padding:0;margin:.5rem 0}
-.timeline li{border:1px solid var(--line);border-radius:999px;padding:.1rem .6rem;
-font-size:.85rem}.timeline time{color:var(--muted);margin-right:.3rem}
-table{width:100%;border-collapse:collapse;table-layout:fixed;margin-top:.5rem}
-th,td{border-top:1px solid var(--line);padding:.45rem;vertical-align:top;text-align:left;
-overflow-wrap:anywhere}th{font-size:.85rem;color:var(--muted)}
-.sev{font-weight:600;text-transform:uppercase;font-size:.75rem}.sev-high{color:var(--high)}
-.sev-medium{color:var(--medium)}.sev-low{color:var(--low)}
-del{background:var(--del);text-decoration:line-through}ins{background:var(--ins);
-text-decoration:none}code{font-size:.85rem}
-@media (max-width:640px){table,tbody,tr,td{display:block;width:100%}thead{display:none}
-tr{border-top:1px solid var(--line);padding:.4rem 0}td{border:0;padding:.15rem 0}
-td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:.8rem}}
-"""
-
-
-def report_html(reports: Sequence[TrialReport], since: str, generated_at: str) -> str:
-    e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>Trial changes since {e(since[:10])}</title>",
-             f"<style>{_CSS}</style></head><body><main>",
-             f"<h1>Trial changes since {e(since[:10])}</h1>",
-             f'<p class="meta">Generated {e(generated_at[:16].replace("T", " "))} UTC · '
-             f"{sum(len(r.changes) for r in reports)} changes in {len(reports)} trial(s)</p>"]
-    if not reports:
-        parts.append('<p class="card">No changes or flags in this period.</p>')
-    for report in reports:
-        link = (f' · <a href="{e(report.url, quote=True)}">registry page</a>'
-                if _safe_url(report.url) else "")
-        parts.append(f'<section class="card"><h2>{e(_title(report))}</h2>'
-                     f'<p class="meta">Status <strong>{e(report.status or "—")}</strong>, '
-                     f"last modified {e(report.date_last_modified or '—')}{link}</p>")
-        parts += [f'<p class="flag">{e(line)}</p>' for line in _flags(report)]
-        if report.timeline:
-            parts.append('<ol class="timeline" aria-label="status over time">')
-            parts += [f'<li><time>{e(point["seen_at"][:10])}</time>{e(point["status"] or "—")}'
-                      "</li>" for point in report.timeline]
-            parts.append("</ol>")
-        if report.changes:
-            parts.append("<table><thead><tr><th style=\"width:5rem\">Severity</th>"
-                         "<th style=\"width:22%\">Field</th><th>Old</th><th>New</th></tr>"
-                         "</thead><tbody>")
-            for c in report.changes:
-                old, new = word_diff(c["old"], c["new"])
-                parts.append(
-                    f'<tr><td class="sev sev-{e(c["severity"])}" data-label="Severity">'
-                    f'{e(c["severity"])}</td><td data-label="Field"><code>{e(c["field"])}'
-                    f'</code><br><span class="meta">v{int(c["version"])} {e(c["language"])} '
-                    f'{e(c["seen_at"][:10])}</span></td><td data-label="Old">{old}</td>'
-                    f'<td data-label="New">{new}</td></tr>')
-            parts.append("</tbody></table>")
-        parts.append("</section>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts)

@@ -12,6 +12,7 @@ from monitor.config.model import OverdueRules
 from monitor.diff.changes import Change
 from monitor.errors import InputError
 from monitor.normalize.record import TrialRecord
+from monitor.registries.listing import ListingEntry
 from monitor.report.overdue import overdue_flags
 from monitor.store import DisagreementRow, HostRow, Store, TrialRow, VersionRow
 
@@ -27,6 +28,7 @@ class PairState:
     other: TrialRow
     compared_at: str | None
     disagreements: list[DisagreementRow] = field(default_factory=list)
+    other_url: str | None = None  # the other record's page, as last fetched
 
     @property
     def state(self) -> str:
@@ -75,8 +77,10 @@ def pair_states(store: Store, row: TrialRow) -> list[PairState]:
     states = []
     for other_id in store.links.linked(row.id):
         other = store.trials.get(other_id)
+        record = store.versions.latest_record(other_id)
         states.append(PairState(row, other, store.links.compared_at(row.id, other_id),
-                                store.links.open_disagreements(row.id, other_id)))
+                                store.links.open_disagreements(row.id, other_id),
+                                record.url if record else None))
     return states
 
 
@@ -242,3 +246,112 @@ def status(monitor: Monitor, daemon_pid: int | None) -> StatusReport:
 __all__ = ["DiffPart", "HistoryEntry", "OverdueRules", "PairState", "StatusReport",
            "TrialHistory", "TrialOverview", "consistency", "diff", "history", "overview",
            "pair_states", "status"]
+
+
+@dataclass
+class SearchHit:
+    """A stored trial whose titles or conditions hold the words looked for."""
+
+    trial_id: str
+    registry: str
+    status: str | None
+    watched: bool
+    record: TrialRecord | None
+
+    def title(self, lang: str) -> str | None:
+        from monitor.report.format import record_title
+
+        return record_title(self.record, lang)
+
+    def to_dict(self) -> dict[str, object]:
+        record = self.record
+        return {"trial_id": self.trial_id, "registry": self.registry, "status": self.status,
+                "watched": self.watched,
+                "title": record.title_public or record.title_scientific if record else None,
+                "title_ja": (record.get("title_public_ja") or record.get("title_scientific_ja"))
+                if record else None}
+
+
+def search(monitor: Monitor, text: str) -> list[SearchHit]:
+    store = monitor.store
+    hits = []
+    for row in store.trials.many(store.versions.search(text.strip())):
+        registry = monitor.registries[row.registry]
+        record = store.versions.latest_record(row.id, registry.settings.languages)
+        hits.append(SearchHit(record.trial_id if record else row.label, row.registry,
+                              record.status if record else row.status, row.watched, record))
+    return hits
+
+
+@dataclass
+class QuerySummary:
+    name: str
+    text: str
+    statuses: tuple[str, ...]
+    auto_watch: bool
+    matches: int  # in the listings as last read
+    announced: int  # new trials announced since the baseline
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class QueryMatch:
+    entry: ListingEntry
+    watched: bool
+
+    @property
+    def trial_id(self) -> str:
+        return self.entry.trial_id
+
+    @property
+    def registry(self) -> str:
+        return self.entry.registry
+
+    @property
+    def status(self) -> str | None:
+        return self.entry.status
+
+    @property
+    def date_registered(self) -> str | None:
+        return self.entry.date_registered
+
+    def title(self, lang: str) -> str | None:
+        entry = self.entry
+        if lang == "ja":
+            return entry.title_ja or entry.title_public_ja or entry.title
+        return entry.title
+
+    def to_dict(self) -> dict[str, object]:
+        entry = self.entry
+        return {"registry": entry.registry, "trial_id": entry.trial_id,
+                "title": entry.title_en or entry.title_public_en,
+                "title_ja": entry.title_ja or entry.title_public_ja, "status": entry.status,
+                "date_registered": entry.date_registered,
+                "date_last_modified": entry.date_last_modified,
+                "conditions": list(entry.conditions_en or entry.conditions_ja),
+                "first_seen_at": entry.first_seen_at, "watched": self.watched}
+
+
+def query_summaries(monitor: Monitor) -> list[QuerySummary]:
+    store = monitor.store
+    announced = store.listings.match_counts(announced_only=True)
+    return [QuerySummary(q.name, q.text, q.statuses, q.auto_watch,
+                         len(store.listings.matching(None, q.text, q.statuses)),
+                         announced.get(q.name, 0)) for q in monitor.config.queries]
+
+
+def query_matches(monitor: Monitor, name: str) -> list[QueryMatch]:
+    query = next((q for q in monitor.config.queries if q.name == name), None)
+    if query is None:
+        names = ", ".join(q.name for q in monitor.config.queries) or "none configured"
+        raise InputError(f"no [[query]] named {name!r} in the config ({names})")
+    store = monitor.store
+    matches = []
+    for entry in store.listings.matching(None, query.text, query.statuses):
+        registry = monitor.registries.get(entry.registry)
+        ref = registry.parse_input(entry.trial_id) if registry else None
+        row = store.trials.find(ref) if ref else None
+        matches.append(QueryMatch(entry, bool(row and row.watched)))
+    return matches

@@ -55,6 +55,11 @@ class Store:
         with self.database.transaction():
             yield
 
+    def meta(self, key: str) -> str | None:
+        row = self.database.db.execute("select value from meta where key = ?",
+                                       [key]).fetchone()
+        return row[0] if row else None
+
     def close(self) -> None:
         self.database.close()
 

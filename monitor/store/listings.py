@@ -125,9 +125,11 @@ class Listings:
             [query, entry.registry, entry.trial_id, now, int(baseline)])
         return bool(cursor.rowcount)
 
-    def match_counts(self) -> dict[str, int]:
+    def match_counts(self, *, announced_only: bool = False) -> dict[str, int]:
+        """Matches recorded per query (``announced_only``: not those of the baseline)."""
+        where = "where baseline = 0" if announced_only else ""
         return {r[0]: r[1] for r in self.db.execute(
-            "select query, count(*) from query_matches group by query")}
+            f"select query, count(*) from query_matches {where} group by query")}
 
 
 _STAGED_COLUMNS = ("registry", "trial_id", "keys", *_ENTRY_COLUMNS, "conditions_ja",

@@ -10,6 +10,7 @@ further than this one knows is refused, never rewritten.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import sqlite_utils
@@ -184,6 +185,8 @@ def m002_core(db: sqlite_utils.Database) -> None:
     db["versions"].rebuild_fts()
     create_views(db)
     db["meta"].upsert({"key": "application", "value": APPLICATION}, pk="key")
+    # Names this database's feed, wherever the file moves.
+    db["meta"].upsert({"key": "feed_id", "value": str(uuid.uuid4())}, pk="key")
     db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
