@@ -172,24 +172,35 @@ _STATUS = [("開始前", "Preinitiation"), ("一般募集中", "Open public recr
            ("主たる結果の公表済み", "Main results already published")]
 _SPECIALTIES = ["内科学一般", "消化器内科学", "循環器内科学", "感染症内科学", "小児科学",
                 "外科学一般"]
+_TERMS = [("有効性", "efficacy"), ("安全性", "safety"), ("血糖値", "blood glucose"),
+          ("血圧", "blood pressure"), ("腫瘍縮小率", "tumour response"), ("生存期間", "survival"),
+          ("生活の質", "quality of life"), ("認知機能", "cognitive function"),
+          ("腎機能", "renal function"), ("炎症マーカー", "inflammatory markers"),
+          ("服薬遵守", "adherence"), ("入院日数", "length of stay"), ("疼痛", "pain"),
+          ("体重", "body weight"), ("骨密度", "bone density"), ("睡眠", "sleep")]
 _SENTENCES_JA = [
-    "本研究は、{c}患者を対象として、新規治療法の有効性と安全性を検討する。",
-    "主要評価項目は、投与開始後12週時点におけるHbA1cの変化量とする。",
-    "対象者は「同意取得時に20歳以上」の者とし、除外基準に該当する者は除く。",
-    "介入群には1日1回、朝食後に経口投与する。対照群にはプラセボを投与する。",
-    "有害事象は、CTCAE v5.0に従って評価し、重篤なものは速やかに報告する。",
+    "本研究は、{c}患者を対象として、{t}と{u}を{n}週間にわたり検討する。",
+    "主要評価項目は、投与開始後{n}週時点における{t}の変化量とする。",
+    "対象者は「同意取得時に{n}歳以上」の者とし、{t}に異常を認める者は除く。",
+    "介入群には1日{n}回、{t}の測定後に経口投与する。対照群にはプラセボを投与する。",
+    "有害事象（{u}を含む）は、CTCAE v5.0に従って評価し、{n}日以内に報告する。",
 ]
 _SENTENCES_EN = [
-    "This study evaluates the efficacy and safety of a new treatment in {c}.",
-    "The primary endpoint is the change in HbA1c, from baseline to week 12.",
-    'Participants must be "20 years or older" at consent; see exclusion criteria.',
-    "The intervention arm receives the drug once daily, after breakfast; control: placebo.",
-    "Adverse events are graded by CTCAE v5.0, and serious ones reported promptly.",
+    "This study evaluates {t} and {u} over {n} weeks in {c}.",
+    "The primary endpoint is the change in {t}, from baseline to week {n}.",
+    'Participants must be "{n} years or older" at consent, with normal {t}.',
+    "The intervention arm receives the drug {n} times daily, after {t} is measured; "
+    "control: placebo.",
+    "Adverse events (including {u}) are graded by CTCAE v5.0 and reported within {n} days.",
 ]
 
 
 def _prose(rng: random.Random, sentences: list[str], condition: str, count: int) -> str:
-    lines = [rng.choice(sentences).format(c=condition) for _ in range(count)]
+    language = 0 if sentences is _SENTENCES_JA else 1
+    lines = [rng.choice(sentences).format(c=condition, n=rng.randint(1, 99),
+                                          t=rng.choice(_TERMS)[language],
+                                          u=rng.choice(_TERMS)[language])
+             for _ in range(count)]
     return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
 
 
@@ -197,15 +208,19 @@ def _date(rng: random.Random, start: int = 2005, end: int = 2025) -> str:
     return f"{rng.randint(start, end)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}"
 
 
-def trial(number: int, rng: random.Random | None = None, *, prose: int = 3) -> dict[str, str]:
+def trial(number: int, rng: random.Random | None = None, *, prose: int = 2,
+          empty: float = 0.0) -> dict[str, str]:
     """A realistic row for trial number ``number``: every column of the layout filled
-    (``prose`` sentences in each free-text cell); override keys to shape a test."""
+    (``prose`` sentences in each free-text cell, a share ``empty`` of them left empty);
+    override keys to shape a test."""
     rng = rng or random.Random(number)
     condition_ja, condition_en = rng.choice(_CONDITIONS)
     status_ja, status_en = rng.choice(_STATUS)
     receipt = f"R{number + 100000:09d}"
     row = {key: "" for key in KEYS}
     for key in KEYS:
+        if key.endswith(("_ja", "_en")) and rng.random() < empty:
+            continue
         if key.endswith("_ja"):
             row[key] = _prose(rng, _SENTENCES_JA, condition_ja, prose)
         elif key.endswith("_en"):

@@ -20,6 +20,7 @@ consume the iterator to its end before trusting anything they took from it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -66,9 +67,9 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("trial_id", "date_last_modified")
 
-# Words that say which language a column's values are in, at either end of a label
-# (``試験名(英語)``, ``URL日本語``) or as a whole header cell (a two-row header whose
-# second row only says ``English``).
+# Words that say which language a column's values are in, at either end of a label,
+# bare or bracketed (``試験名(英語)``, ``URL日本語``, ``Title [English]``), or as a whole
+# header cell (a two-row header whose second row only says ``English``).
 LANGUAGE_WORDS = {"日本語": "ja", "和文": "ja", "japanese": "ja", "(日)": "ja", "(和)": "ja",
                   "(ja)": "ja", "_ja": "ja",
                   "英語": "en", "英文": "en", "english": "en", "(英)": "en", "(en)": "en",
@@ -100,8 +101,9 @@ class ListingRow:
     Dates are ISO ``YYYY-MM-DD``; a cell that is empty, unparseable, or that disagrees
     with the same field's other column gives None rather than a guess. ``status`` is
     canonical (``unknown`` when unfamiliar), ``status_raw`` the registry's words
-    (``日本語/English`` when both columns have them). ``fingerprint`` is a digest of
-    every cell of the row, so any change to it shows, even one that leaves the
+    (``日本語/English`` when both columns have them). Conditions are a cell's lines.
+    ``line`` is where the row starts in the file. ``fingerprint`` is a digest (SHA-256,
+    hex) of every cell of the row, so any change to it shows, even one that leaves the
     last-modified date alone; it changes for every row when UMIN changes the layout.
     """
 
@@ -170,10 +172,14 @@ class ListingReader(Iterator[ListingRow]):
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.stats = ListingStats()
-        self._raw, self._binary = _open_binary(self.path)
+        self._raw, self._binary, self._unterminated = _open_binary(self.path)
         try:
             self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig",
                                           errors="strict", newline="")
+            # Larger reads than the default 8 KiB: a gzip read has a Python-level cost
+            # per call, and this makes the gzip case about 15% faster.
+            with contextlib.suppress(AttributeError):
+                self._text._CHUNK_SIZE = _CHUNK  # type: ignore[attr-defined]
             if csv.field_size_limit() < FIELD_LIMIT:
                 csv.field_size_limit(FIELD_LIMIT)
             self._csv = csv.reader(self._text, strict=True)
@@ -222,6 +228,9 @@ class ListingReader(Iterator[ListingRow]):
             raise self._error(f"bytes that are not UTF-8 after line {self._csv.line_num}: "
                               "not UMIN-CTR's UTF-8 CSV, or damaged") from error
         except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise self._error("ends inside a quoted cell: the file is truncated? "
+                                  "Download it again") from error
             raise self._error(f"broken CSV after line {self._csv.line_num} ({error}): "
                               "damaged or not UMIN-CTR's CSV") from error
         except OSError as error:
@@ -272,15 +281,11 @@ class ListingReader(Iterator[ListingRow]):
         width = stats.column_count
         build = _RowBuilder(stats.columns)
         seen: set[str] = set()
-        last_short, last_start = False, 0
         for record, start in self._records():
             stats.data_rows += 1
-            last_start = start
             if len(record) != width and not _only_empty_beyond(record, width):
-                last_short = len(record) < width
                 self._skip(stats, start, malformed=True)
                 continue
-            last_short = False
             row = build(record, start)
             if row is None:
                 self._skip(stats, start, malformed=False)
@@ -290,13 +295,16 @@ class ListingReader(Iterator[ListingRow]):
             seen.add(row.trial_id)
             stats.yielded += 1
             yield row
-        if last_short:
-            raise self._error(f"its last row (line {last_start}) is cut short: the file is "
-                              "truncated, download it again")
+        if self._unterminated:
+            raise self._error("does not end with a line break, so its last row may be cut "
+                              "short: the file is truncated? Download it again")
         if stats.skipped_malformed > max(MALFORMED_MIN, MALFORMED_SHARE * stats.data_rows):
             raise self._error(f"{stats.skipped_malformed} of {stats.data_rows} rows do not "
                               f"have the header's {width} columns (first at line "
                               f"{stats.skipped_lines[0]}): not the layout its header says")
+        if not stats.yielded:
+            raise self._error(f"none of its {stats.data_rows} rows has a valid UMIN ID "
+                              "(UMIN + 9 digits): not the listing, or the ID format changed")
         stats.complete = True
 
     @staticmethod
@@ -309,19 +317,26 @@ class ListingReader(Iterator[ListingRow]):
             stats.skipped_lines.append(line)
 
 
-def _open_binary(path: Path) -> tuple[BinaryIO, BinaryIO]:
-    """The open file and its bytes, decompressed if they are gzip, after refusing what
-    is plainly not a CSV (an HTML error page saved in its place, an empty file)."""
+def _open_binary(path: Path) -> tuple[BinaryIO, BinaryIO, bool]:
+    """The open file; its bytes, decompressed if they are gzip; and whether it is plain
+    text that does not end with a line break (so may be cut short: a gzip file's own
+    trailer tells that instead). Refuses what is plainly not a CSV first (an HTML error
+    page saved in its place, an empty file)."""
     try:
         raw = open(path, "rb")  # noqa: SIM115 - returned open, closed by the reader
     except OSError as error:
         raise BulkDataError(f"UMIN-CTR bulk CSV {path} cannot be opened ({error.strerror}): "
                             "check the path") from error
     stream: BinaryIO = raw
+    unterminated = False
     try:
         head = raw.peek(2)[:2]
         if head == _GZIP_MAGIC:
             stream = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
+        elif head:
+            raw.seek(-1, io.SEEK_END)
+            unterminated = raw.read(1) not in (b"\n", b"\r")
+            raw.seek(0)
         start = _peek(stream)
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
         raw.close()
@@ -331,7 +346,7 @@ def _open_binary(path: Path) -> tuple[BinaryIO, BinaryIO]:
     if problem:
         raw.close()
         raise BulkDataError(f"UMIN-CTR bulk CSV {path}: {problem}")
-    return raw, stream
+    return raw, stream, unterminated
 
 
 def _peek(stream: BinaryIO) -> bytes:
@@ -360,9 +375,11 @@ def _normalized(text: str) -> str:
 
 _FIELD_OF_LABEL = {_normalized(label): name for name, labels in LABELS.items()
                    for label in labels}
-_LANGUAGE_WORDS = sorted(((_normalized(word), language)
-                          for word, language in LANGUAGE_WORDS.items()),
-                         key=lambda item: -len(item[0]))
+_LANGUAGE_WORDS = sorted(
+    ((_normalized(form), language) for word, language in LANGUAGE_WORDS.items()
+     for form in ((word,) if word[0] in "(_" else
+                  (word, f"({word})", f"[{word}]", f"【{word}】"))),
+    key=lambda item: -len(item[0]))  # longest first: "(英語)" before "英語"
 
 
 def _without_language(label: str) -> tuple[str, str | None]:
@@ -372,7 +389,7 @@ def _without_language(label: str) -> tuple[str, str | None]:
             return "", language
         for bare in (label.removesuffix(word), label.removeprefix(word)):
             if bare != label:
-                return bare.strip("-_:/()"), language
+                return bare.strip("-_:/"), language
     return label, None
 
 
@@ -525,6 +542,8 @@ class _RowBuilder:
         self.title = columns.get("title", none)
         self.title_public = columns.get("title_public", none)
         self.conditions = columns.get("conditions", none)
+        # map_status tries every prefix each call; the file has few distinct statuses.
+        self.statuses: dict[str | None, str] = {}
 
     def __call__(self, record: list[str], line: int) -> ListingRow | None:
         trial_id = _agreed(record, self.id_columns, _trial_id)
@@ -546,16 +565,25 @@ class _RowBuilder:
             date_last_modified=_agreed(record, self.modified, _date),
             date_registered=_agreed(record, self.registered, _date),
             date_disclosed=_agreed(record, self.disclosed, _date),
-            status=map_status(status_raw),
+            status=self._status(status_raw),
             status_raw=status_raw,
             target_sample_size=_agreed(record, self.size, _sample_size),
             title_ja=title_ja, title_en=title_en,
             title_public_ja=public_ja, title_public_en=public_en,
             conditions_ja=conditions_ja or (), conditions_en=conditions_en or (),
             line=line,
-            fingerprint=hashlib.blake2b("\x1f".join(record).encode(),
-                                        digest_size=16).hexdigest(),
+            # SHA-256: hardware-accelerated on current CPUs, faster here than blake2b.
+            fingerprint=hashlib.sha256("\x1f".join(record).encode()).hexdigest(),
         )
+
+
+    def _status(self, raw: str | None) -> str:
+        status = self.statuses.get(raw)
+        if status is None:
+            status = map_status(raw)
+            if len(self.statuses) < 1000:
+                self.statuses[raw] = status
+        return status
 
 
 def _trial_id(cell: str) -> str | None:
