@@ -13,9 +13,13 @@ told apart by a language word in its label if there is one, else by order.
 
 The file is streamed (gzip detected by its magic bytes; plain CSV accepted): memory
 stays flat however large it is. Because rows are yielded before the end of the file is
-read, damage found late — a truncated gzip, bytes that are not UTF-8, a broken quote —
-is raised as :class:`BulkDataError` *after* earlier rows were yielded: callers must
-consume the iterator to its end before trusting anything they took from it.
+read, damage found late — a truncated gzip, bytes that are not UTF-8, a broken quote,
+a plain file that does not end with a line break — is raised as :class:`BulkDataError`
+*after* earlier rows were yielded: callers must consume the iterator to its end before
+trusting anything they took from it (``stats.complete`` then says so).
+
+Public API: :func:`read_listing` → :class:`ListingReader` (an iterator of
+:class:`ListingRow`, with :class:`ListingStats`), :class:`BulkDataError`, ``LABELS``.
 """
 
 from __future__ import annotations
@@ -128,12 +132,13 @@ class ListingRow:
 @dataclass(frozen=True)
 class FieldColumns:
     """Where one field is in the file: a Japanese-value and an English-value column, or
-    a single column whose language is judged by its content; ``all`` in file order."""
+    a single column whose language is judged by its content; ``indices``: all of them,
+    in file order (scalar fields read every one and need them to agree)."""
 
     ja: int | None = None
     en: int | None = None
     single: int | None = None
-    all: tuple[int, ...] = ()
+    indices: tuple[int, ...] = ()
 
 
 @dataclass
@@ -461,7 +466,7 @@ def _assign(columns: list[tuple[int, str | None]]) -> FieldColumns:
     elif en is None and rest:
         en = rest[0]
     return FieldColumns(ja=ja, en=en, single=single,
-                        all=tuple(index for index, _ in columns))
+                        indices=tuple(index for index, _ in columns))
 
 
 # --- cells ---------------------------------------------------------------------------------
@@ -531,13 +536,13 @@ class _RowBuilder:
     def __init__(self, columns: dict[str, FieldColumns]) -> None:
         self.columns = columns
         none = FieldColumns()
-        self.id_columns = columns["trial_id"].all
-        self.modified = columns["date_last_modified"].all
-        self.registered = columns.get("date_registered", none).all
-        self.disclosed = columns.get("date_disclosed", none).all
-        self.receipt = columns.get("receipt_number", none).all
-        self.urls = columns.get("view_url", none).all
-        self.size = columns.get("target_sample_size", none).all
+        self.id_columns = columns["trial_id"].indices
+        self.modified = columns["date_last_modified"].indices
+        self.registered = columns.get("date_registered", none).indices
+        self.disclosed = columns.get("date_disclosed", none).indices
+        self.receipt = columns.get("receipt_number", none).indices
+        self.urls = columns.get("view_url", none).indices
+        self.size = columns.get("target_sample_size", none).indices
         self.status = columns.get("status", none)
         self.title = columns.get("title", none)
         self.title_public = columns.get("title_public", none)
