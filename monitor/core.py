@@ -14,10 +14,10 @@ import queue
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ class Monitor:
     def __init__(self, config: Config, *, read_only: bool = False,
                  transport: Any = None, replaying: bool = False,
                  env: Mapping[str, str] | None = None,
-                 clock: Callable[[], float] = time.time, owner: str = "cli") -> None:
+                 clock: Callable[[], float] = time.time, owner: str = "cli",
+                 fetcher: Fetcher | None = None) -> None:
         self.config = config
         self.read_only = read_only
         self.env = env if env is not None else os.environ
@@ -64,7 +65,9 @@ class Monitor:
         self._local = threading.local()
         self._stores: list[Store] = []
         self._guard = threading.Lock()
-        self._fetcher: Fetcher | None = None
+        self._fetcher: Fetcher | None = fetcher  # tests give one with a fake clock
+        if fetcher is not None and hasattr(fetcher, "on_host_event"):
+            fetcher.on_host_event = self._host_events.put
         self._poster: Poster | None = None
         self._channels: list[Channel] | None = None
         self._host_events: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -183,6 +186,13 @@ class Monitor:
 
     def unwatch(self, text: str) -> tuple[TrialRow, bool]:
         """Stop watching (history is kept); the row and whether it was watched."""
+        ref = self.ref(text)
+        if any(watch_ref.registry == ref.registry and (
+                (ref.trial_id and ref.trial_id == watch_ref.trial_id)
+                or set(ref.keys) & set(watch_ref.keys))
+               for _, watch_ref in self.watches.entries):
+            raise InputError(f"{text} is listed under [[watch]] in {self.config.path}: "
+                             "delete it there to stop watching it")
         row = self.find(text)
         if self.watches.is_config_watch(row):
             raise InputError(f"{row.label} is listed under [[watch]] in {self.config.path}: "
@@ -198,7 +208,20 @@ class Monitor:
             self.store.trials.watch(ref, source="config", typed=watch.id)
 
     def watched(self) -> list[TrialRow]:
-        return self.store.trials.watched()
+        """Watched trials; a read-only monitor also shows ``[[watch]]`` entries no check
+        has stored yet (as never checked), since it may not add them itself."""
+        rows = self.store.trials.watched()
+        if not self.read_only:
+            return rows
+        for number, (watch, ref) in enumerate(self.watches.entries, start=1):
+            if self.store.trials.find(ref) is None:
+                rows.append(TrialRow(id=-number, registry=ref.registry, trial_id=ref.trial_id,
+                                     keys=ref.keys, title=None, status=None,
+                                     date_last_modified=None, watched=True,
+                                     watch_source="config", added_input=watch.id,
+                                     added_at="", last_checked_at=None, last_success_at=None,
+                                     consecutive_failures=0, last_error=None))
+        return rows
 
     def rules_for(self, row: TrialRow) -> AlertRules:
         return self.watches.rules_for(row, self.config.alerts.rules)
@@ -256,16 +279,20 @@ class Monitor:
             finally:
                 self.record_host_events(store)
 
+        def collect(pages: list[Any], pairs: list[Any]) -> None:
+            result.pages += pages
+            result.pairs += pairs
+            for page in pages if progress is not None else ():
+                progress(page)
+
         count = max(1, min(workers or self.config.schedule.workers, len(groups)))
-        with ThreadPoolExecutor(count, thread_name_prefix="check") as pool:
-            futures = [pool.submit(work, group) for group in groups]
-            for future in as_completed(futures):
-                pages, pairs = future.result()
-                result.pages += pages
-                result.pairs += pairs
-                if progress is not None:
-                    for page in pages:
-                        progress(page)
+        if count == 1:  # one group, or one worker: no thread to start
+            for group in groups:
+                collect(*work(group))
+        else:
+            with ThreadPoolExecutor(count, thread_name_prefix="check") as pool:
+                for future in as_completed([pool.submit(work, group) for group in groups]):
+                    collect(*future.result())
         self.record_host_events(self.store)
         result.paused = self.store.hosts.all()
         return result

@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.config.section import format_duration
 from monitor.core import Monitor, ScheduledGroup
 from monitor.errors import MonitorError
-from monitor.fetch import Cancelled
+from monitor.fetch.client import Cancelled
 from monitor.store import timestamp
 
 log = logging.getLogger("monitor.daemon")

@@ -62,7 +62,7 @@ def fake_time() -> FakeTime:
 @pytest.fixture
 def fetcher(fake_time):
     settings = HttpSettings(user_agent="ctr-monitor-tests/1 (contact: tests@example.org)",
-                            timeout=5, min_interval=0, max_retries=2, backoff=1)
+                            timeout=5, min_interval=0, max_retries=2, backoff=1, deadline=60)
     with Fetcher(settings, sleep=fake_time.sleep, clock=fake_time.clock) as client:
         yield client
 
@@ -92,3 +92,61 @@ def seed_en() -> str:
 @pytest.fixture
 def seed_ja() -> str:
     return page_text("umin-R000047329-v1", VIEW_JA)
+
+
+def make_config(tmp_path, text: str = "", *, csv: bool = False, **replace_config):
+    """A config as a user would write it, with every registry asked without delay (the
+    politeness floor is for public hosts; these requests never leave the process) and
+    the daily CSV off unless a test is about it."""
+    import dataclasses
+    import tomllib
+
+    from monitor.config import build_config
+
+    config = build_config(tomllib.loads(text), tmp_path / "config.toml")
+    registries = {}
+    for name, settings in config.registries.items():
+        changes = {"min_interval": 0.0}
+        if hasattr(settings, "use_csv") and not csv:
+            changes["use_csv"] = False
+        registries[name] = dataclasses.replace(settings, **changes)
+    return dataclasses.replace(config, registries=registries, **replace_config)
+
+
+def make_monitor(tmp_path, text: str = "", *, fetcher=None, csv: bool = False, env=None,
+                 clock=None, owner: str = "cli"):
+    import time
+
+    from monitor.core import Monitor
+
+    return Monitor(make_config(tmp_path, text, csv=csv), fetcher=fetcher, env=env or {},
+                   clock=clock or time.time, owner=owner)
+
+
+# The registries as a user's config would name stand-ins on this machine: politeness
+# floors are for public hosts, so these may be asked without delay. pytest-httpx answers
+# them in-process.
+LOCAL_UMIN = "http://127.0.0.1:8001"
+LOCAL_JRCT = "http://127.0.0.1:8002"
+LOCAL_CONFIG = f"""
+[http]
+max_retries = 0
+[umin]
+base_url = "{LOCAL_UMIN}"
+min_interval = "0s"
+use_csv = false
+[jrct]
+base_url = "{LOCAL_JRCT}"
+min_interval = "0s"
+"""
+LOCAL_VIEW_EN = VIEW_EN.replace("https://center6.umin.ac.jp", LOCAL_UMIN)
+LOCAL_VIEW_JA = VIEW_JA.replace("https://center6.umin.ac.jp", LOCAL_UMIN)
+LOCAL_SEARCH_EN = SEARCH_EN.replace("https://center6.umin.ac.jp", LOCAL_UMIN)
+LOCAL_JRCT_JA = f"{LOCAL_JRCT}/latest-detail/jRCT2063200014"
+LOCAL_JRCT_EN = f"{LOCAL_JRCT}/en-latest-detail/jRCT2063200014"
+
+
+def write_config(tmp_path, extra: str = "") -> "Path":
+    path = tmp_path / "config.toml"
+    path.write_text(LOCAL_CONFIG + extra, encoding="utf-8")
+    return path

@@ -313,3 +313,51 @@ def write_listing(path: Path, rows: Iterable[Mapping[str, str]], *,
             writer.writerow([row.get(c.key, f"{c.ja}の値" if c.key.startswith("extra")
                                      else "") for c in columns])
     return columns
+
+
+def seed_listing_rows(version: int) -> list[dict[str, str]]:
+    """UMIN-CTR's daily CSV as the offline demo (cassettes seed-v1, seed-v2) serves it:
+    40 synthetic trials and the seed trial UMIN000041461 as its page says on that day;
+    the second day also lists a newly registered trial in liver cirrhosis (for
+    ``[[query]]``)."""
+    rows = [trial(n, prose=1) for n in range(1, 41)]
+    seed = trial(41461, prose=1)
+    seed.update({
+        "receipt_number": "R000047329", "trial_id": "UMIN000041461",
+        "title_public_ja": "非代償性肝硬変患者に対する自己骨髄間葉系幹細胞の有効性及び安全性の検討",
+        "title_public_en": "Study on the efficacy and safety of autologous bone marrow "
+                           "mesenchymal stem cells in patients with decompensated liver cirrhosis",
+        "title_ja": "非代償性肝硬変患者を対象とした自己骨髄間葉系幹細胞（LS-ABMSC1）の有効性及び"
+                    "安全性を評価する非盲検非対照試験（第I/II相試験）",
+        "title_en": "An open-label, uncontrolled study to evaluate the efficacy and safety of "
+                    "autologous bone marrow mesenchymal stem cells (LS-ABMSC1) in patients with "
+                    "decompensated liver cirrhosis (Phase I / II study)",
+        "conditions_ja": "非代償性肝硬変", "conditions_en": "Decompensated liver cirrhosis",
+        "target_sample_size": "10",
+        "status_ja": "一般募集中" if version == 1 else "募集終了",
+        "status_en": "Open public recruiting" if version == 1 else "No longer recruiting",
+        "date_last_modified": "2025/03/03 10:12:55" if version == 1 else "2025/06/10 09:01:02",
+        "url_ja": "https://center6.umin.ac.jp/cgi-open-bin/ctr/ctr_view.cgi?recptno=R000047329",
+        "url_en": "https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno="
+                  "R000047329",
+    })
+    rows.insert(20, seed)
+    if version == 2:
+        new = trial(58001, prose=1)
+        new.update({"title_ja": "肝硬変患者における運動療法の効果を検討するランダム化比較試験",
+                    "title_en": "Exercise therapy for patients with liver cirrhosis: a "
+                                "randomised controlled trial",
+                    "conditions_ja": "肝硬変", "conditions_en": "Liver cirrhosis",
+                    "status_ja": "一般募集中", "status_en": "Open public recruiting",
+                    "date_registered": "2025/06/09"})
+        rows.append(new)
+    return rows
+
+
+if __name__ == "__main__":  # writes the demo cassettes' CSV files
+    import sys
+
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else "cassettes")
+    for number in (1, 2):
+        write_listing(root / f"seed-v{number}" / "ctr_data_j.csv.gz",
+                      seed_listing_rows(number), compresslevel=9)

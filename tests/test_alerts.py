@@ -10,15 +10,12 @@ import sys
 
 import httpx
 import pytest
-from conftest import VIEW_EN, cassette_body
+from conftest import VIEW_EN, cassette_body, make_monitor
 from servers import RegistryServer, WebhookReceiver, serving, smtp_server
 
-from monitor.alert import Outbox, build_channels
-from monitor.alert.channels import email_html, slack_text
-from monitor.config import AlertRules, AlertSettings, EmailSettings, WebhookSettings
+from monitor.alert.messages import email_html, slack_text
+from monitor.errors import ConfigError
 from monitor.fetch import Fetcher, HttpSettings
-from monitor.fetch.post import Poster
-from monitor.pipeline import Checker
 from monitor.registries.base import TrialRef
 
 SECRET = "whsec-Tz9-not-for-logs"
@@ -26,6 +23,7 @@ PASSWORD = "smtp-pw-Qx7-not-for-logs"
 HTML = {"content-type": "text/html; charset=UTF-8"}
 V1 = cassette_body("umin-R000047329-v1", VIEW_EN)
 V2 = cassette_body("umin-R000047329-v2", VIEW_EN)
+RECEIPT = TrialRef("umin", keys=(("receipt_number", "R000047329"),))
 
 
 class Clock:
@@ -57,78 +55,91 @@ def receiver():
 
 
 @pytest.fixture
-def env(monkeypatch):
-    monkeypatch.setenv("CTR_TEST_HOOK_SECRET", SECRET)
-    monkeypatch.setenv("CTR_TEST_SMTP_PASSWORD", PASSWORD)
+def env():
     return {"CTR_TEST_HOOK_SECRET": SECRET, "CTR_TEST_SMTP_PASSWORD": PASSWORD}
 
 
-def make(store, registries, settings: AlertSettings, env, clock):
-    registry = Registry()
-    fetcher = Fetcher(HttpSettings(min_interval=0, max_retries=0),
-                      transport=httpx.MockTransport(registry.handler))
-    poster = Poster()
-    outbox = Outbox(store, build_channels(settings, poster, env), settings, clock=clock)
-    checker = Checker(store, fetcher, registries, sink=outbox)
-    row, _ = store.watch(TrialRef("umin", receipt_number="R000047329"), source="cli",
-                         typed="R000047329")
-    return registry, checker, outbox, row
+class Harness:
+    """A monitor watching the seed trial, its registry a swappable page, alerts going to
+    the channels of ``alerts_toml``."""
+
+    def __init__(self, tmp_path, alerts_toml: str, env, clock=None) -> None:
+        self.registry = Registry()
+        self.clock = clock or Clock()
+        fetcher = Fetcher(HttpSettings(min_interval=0, max_retries=0),
+                          transport=httpx.MockTransport(self.registry.handler))
+        self.monitor = make_monitor(tmp_path, "[links]\nfollow = false\n" + alerts_toml,
+                                    fetcher=fetcher, env=env, clock=self.clock)
+        self.store = self.monitor.store
+        self.row, _ = self.store.trials.watch(RECEIPT, source="cli", typed="R000047329")
+
+    def check(self):
+        return self.monitor.run_pass(self.monitor.groups([self.row]), full=True)
+
+    def first_then_change(self, changed: bytes = V2) -> None:
+        """A first version (nothing to alert), then a real change (one alert queued)."""
+        self.check()
+        self.registry.body = changed
+        self.check()
+
+    def deliver(self, **options):
+        return self.monitor.deliver_alerts(**options)
+
+    def count(self, table: str) -> int:
+        return self.store.database.db[table].count
 
 
-def check(checker, store, row):
-    return list(checker.run([store.get_trial(row.id)], follow_links=False))
+def webhook(receiver, extra: str = "", **rules: str) -> str:
+    text = "[alerts]\nmax_age = \"1h\"\n" + "".join(f"{k} = {v}\n" for k, v in rules.items())
+    return text + (f'[[alerts.webhook]]\nname = "hook"\nurl = "{receiver.base_url}/ctr"\n'
+                   f'secret_env = "CTR_TEST_HOOK_SECRET"\n{extra}')
 
 
-def first_then_change(checker, store, row, registry, changed: bytes = V2) -> None:
-    """A first version (nothing to alert), then a real change (one alert queued)."""
-    check(checker, store, row)
-    registry.body = changed
-    check(checker, store, row)
-
-
-def webhook_settings(receiver, **options) -> AlertSettings:
-    hook = WebhookSettings(name="hook", url=f"{receiver.base_url}/ctr",
-                           secret_env="CTR_TEST_HOOK_SECRET", **options)
-    return AlertSettings(webhooks=(hook,), max_age=3600)
-
-
-def test_webhook_fails_three_times_then_delivers_exactly_once(store, registries, receiver,
-                                                               env):
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
-                                          clock)
-    check(checker, store, row)                 # first version: nothing to alert
-    assert store.db["alerts"].count == 0
-    registry.body = V2
-    check(checker, store, row)                 # the change: one alert queued, same transaction
-    assert store.db["alerts"].count == 1
+def test_webhook_fails_three_times_then_delivers_exactly_once(tmp_path, receiver, env):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.check()                                  # first version: nothing to alert
+    assert h.count("alerts") == 0
+    h.registry.body = V2
+    h.check()                                  # the change: one alert queued, same transaction
+    assert h.count("alerts") == 1
     receiver.statuses = [500, 503, 404]
     waits = []
     for _ in range(4):
-        report = outbox.deliver_due()
-        pending = store.alerts(("pending",))
+        report = h.deliver()
+        pending = h.store.outbox.list(("pending",))
         if pending:
-            waits.append(pending[0]["next_attempt_at"])
-            clock.now += 60 * 2 ** len(waits)  # past the backoff
+            waits.append(pending[0].next_attempt_at)
+            h.clock.now += 60 * 2 ** len(waits)  # past the backoff
     assert report.delivered == 1
     assert [r.status for r in receiver.received] == [500, 503, 404, 200]
     assert len({r.headers["X-CTR-Monitor-Delivery"] for r in receiver.received}) == 1
     assert len(waits) == 3 and waits == sorted(waits)  # backoff grows
     # nothing more to send, and a second check of the same content sends nothing
-    assert outbox.deliver_due().delivered == 0
-    check(checker, store, row)
-    clock.now += 10_000
-    assert outbox.deliver_due().delivered == 0
+    assert h.deliver().delivered == 0
+    h.check()
+    h.clock.now += 10_000
+    assert h.deliver().delivered == 0
     assert len(receiver.accepted) == 1
-    assert store.db["alert_attempts"].count == 4
+    assert h.count("alert_attempts") == 4
 
 
-def test_webhook_body_and_signature(store, registries, receiver, env):
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
-                                          clock)
-    first_then_change(checker, store, row, registry)
-    outbox.deliver_due()
+def test_retry_tries_every_waiting_alert_now(tmp_path, receiver, env):
+    """After fixing a receiver, `alerts --retry` flushes the backlog: alerts waiting for
+    their backoff are tried at once, not only the given-up ones."""
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.first_then_change()
+    receiver.statuses = [500]
+    assert h.deliver().failed == 1
+    assert h.deliver().delivered == 0  # waiting for its backoff
+    revived, report = h.monitor.retry_alerts()
+    assert (revived, report.delivered) == (0, 1)
+    assert len(receiver.accepted) == 1
+
+
+def test_webhook_body_and_signature(tmp_path, receiver, env):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.first_then_change()
+    h.deliver()
     [got] = receiver.received
     body = got.json()
     assert body["event"] == "trial.changed"
@@ -138,151 +149,174 @@ def test_webhook_body_and_signature(store, registries, receiver, env):
     assert body["detected_at"].endswith("Z")
     assert body["changes"] == [
         {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
-         "severity": "high"},
+         "severity": "high", "languages": ["en"]},
         {"field": "date_last_modified", "old": "2025-03-03", "new": "2025-06-10",
-         "severity": "medium"}]  # the low-severity status_raw is below the default rule
+         "severity": "medium", "languages": ["en"]}]
     expected = "sha256=" + hmac.new(SECRET.encode(), got.body, hashlib.sha256).hexdigest()
     assert got.headers["X-CTR-Monitor-Signature"] == expected
     assert got.headers["Content-Type"].startswith("application/json")
 
 
 def test_crash_between_send_and_bookkeeping_resends_once_with_same_id(
-        store, registries, receiver, env, monkeypatch):
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
-                                          clock)
-    first_then_change(checker, store, row, registry)
-    original = store.record_alert_attempt
+        tmp_path, receiver, env, monkeypatch):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.first_then_change()
+    original = h.store.outbox.record_attempt
 
     def crash(*args, **kwargs):
         raise SystemExit("killed after sending")
 
-    monkeypatch.setattr(store, "record_alert_attempt", crash)
+    monkeypatch.setattr(h.store.outbox, "record_attempt", crash)
     with pytest.raises(SystemExit):
-        outbox.deliver_due()
-    monkeypatch.setattr(store, "record_alert_attempt", original)
-    assert outbox.deliver_due().delivered == 0  # leased to the "dead" process for a while
-    clock.now += 301
-    assert outbox.deliver_due().delivered == 1
-    clock.now += 10_000
-    assert outbox.deliver_due().delivered == 0
+        h.deliver()
+    monkeypatch.setattr(h.store.outbox, "record_attempt", original)
+    assert h.deliver().delivered == 0  # leased to the "dead" process for a while
+    h.clock.now += 301
+    assert h.deliver().delivered == 1
+    h.clock.now += 10_000
+    assert h.deliver().delivered == 0
     ids = [r.headers["X-CTR-Monitor-Delivery"] for r in receiver.received]
     assert len(ids) == 2 and ids[0] == ids[1]
 
 
-def test_alert_too_old_is_given_up_and_listed(store, registries, receiver, env):
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
-                                          clock)
-    first_then_change(checker, store, row, registry)
+def test_a_restarted_daemon_takes_over_its_dead_predecessors_leases(tmp_path, receiver, env,
+                                                                    monkeypatch):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.monitor.owner = "daemon:1234"
+    h.first_then_change()
+    monkeypatch.setattr(h.store.outbox, "record_attempt",
+                        lambda *a, **k: (_ for _ in ()).throw(SystemExit("kill -9")))
+    with pytest.raises(SystemExit):
+        h.deliver()
+    monkeypatch.undo()
+    assert h.deliver().delivered == 0  # still leased
+    assert h.monitor.take_over_leases("cli") == 0  # a CLI's leases are not the daemon's
+    assert h.monitor.take_over_leases("daemon") == 1
+    assert h.deliver().delivered == 1  # at once, not five minutes later
+
+
+def test_alert_too_old_is_given_up_and_listed(tmp_path, receiver, env):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.first_then_change()
     receiver.statuses = [500] * 20
     for _ in range(8):
-        outbox.deliver_due()
-        clock.now += 1800
-    [dead] = store.alerts(("dead",))
-    assert dead["last_error"] == "receiver answered HTTP 500"
-    assert store.alerts(("pending",)) == []
+        h.deliver()
+        h.clock.now += 1800
+    [dead] = h.store.outbox.list(("dead",))
+    assert dead.last_error == "receiver answered HTTP 500"
+    assert h.store.outbox.list(("pending",)) == []
     receiver.statuses = []
-    assert store.revive_dead_alerts("2000-01-01T00:00:00.000Z") == 1
-    assert outbox.deliver_due().delivered == 1
+    revived, report = h.monitor.retry_alerts()
+    assert (revived, report.delivered) == (1, 1)
 
 
-def test_rules_filter_by_severity_and_field(store, registries, receiver, env):
-    clock = Clock()
-    settings = webhook_settings(receiver)
-    settings = AlertSettings(webhooks=settings.webhooks, rules=AlertRules(
-        min_severity="low", exclude_fields=("date_last_modified",)))
-    registry, checker, outbox, row = make(store, registries, settings, env, clock)
-    first_then_change(checker, store, row, registry)
-    outbox.deliver_due()
+def test_rules_filter_by_severity_and_field(tmp_path, receiver, env):
+    h = Harness(tmp_path, webhook(receiver, min_severity='"low"',
+                                  exclude_fields='["date_last_modified"]'), env)
+    h.first_then_change()
+    h.deliver()
     fields = [c["field"] for c in receiver.received[0].json()["changes"]]
-    assert fields == ["status", "status_raw"]
+    assert fields == ["status"]
 
 
-def test_failure_episode_alerts_once_and_recovery_once(store, registries, receiver, env):
-    clock = Clock()
-    settings = AlertSettings(webhooks=webhook_settings(receiver).webhooks, failure_threshold=2)
-    registry, checker, outbox, row = make(store, registries, settings, env, clock)
-    check(checker, store, row)
+def test_failure_episode_alerts_once_and_recovery_once(tmp_path, receiver, env):
+    h = Harness(tmp_path, webhook(receiver, failure_threshold="2"), env)
+    h.check()
     for _ in range(4):
-        registry.responses.append(httpx.Response(503))
-        check(checker, store, row)
-    registry.body = V1
-    check(checker, store, row)
-    check(checker, store, row)
-    outbox.deliver_due()
+        h.registry.responses.append(httpx.Response(503))
+        h.check()
+    h.check()
+    h.check()
+    h.deliver()
     events = [r.json() for r in receiver.received]
     assert [e["event"] for e in events] == ["trial.fetch_failing", "trial.recovered"]
     assert events[0]["consecutive_failures"] == 2
     assert "503" in events[0]["error"]
 
 
-def test_alert_rolls_back_with_its_version(store, registries, receiver, env, monkeypatch):
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
-                                          clock)
-    check(checker, store, row)
-    registry.body = V2
+def test_alert_rolls_back_with_its_version(tmp_path, receiver, env, monkeypatch):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.check()
+    h.registry.body = V2
 
     def broken_enqueue(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "enqueue_alert", broken_enqueue)
+    monkeypatch.setattr(h.store.outbox, "enqueue", broken_enqueue)
     with pytest.raises(RuntimeError):
-        check(checker, store, row)
-    assert store.db["versions"].count == 1  # no version without its alert
+        h.check()
+    assert h.count("versions") == 1  # no version without its alert
     monkeypatch.undo()
-    check(checker, store, row)
-    assert (store.db["versions"].count, store.db["alerts"].count) == (2, 1)
+    h.check()
+    assert (h.count("versions"), h.count("alerts")) == (2, 1)
 
 
-def test_email_over_real_smtp(store, registries, env):
+def email(smtp, extra: str = "") -> str:
+    return (f'[alerts]\nmin_severity = "low"\n{extra}[alerts.email]\nhost = "127.0.0.1"\n'
+            f'port = {smtp.port}\nstarttls = false\nusername = "monitor"\n'
+            f'password_env = "CTR_TEST_SMTP_PASSWORD"\nfrom = "monitor@example.org"\n'
+            f'to = ["coordinator@example.org"]\n')
+
+
+def test_email_over_real_smtp(tmp_path, env):
     hostile = V2.replace(b"0836-22-2428", b"&lt;script&gt;alert(1)&lt;/script&gt;")
     with smtp_server("monitor", PASSWORD) as smtp:
-        settings = AlertSettings(email=EmailSettings(
-            host="127.0.0.1", port=smtp.port, starttls=False, username="monitor",
-            password_env="CTR_TEST_SMTP_PASSWORD", sender="monitor@example.org",
-            to=("coordinator@example.org",)), rules=AlertRules(min_severity="low"))
-        clock = Clock()
-        registry, checker, outbox, row = make(store, registries, settings, env, clock)
-        check(checker, store, row)
-        registry.body = hostile
-        check(checker, store, row)
-        report = outbox.deliver_due()
+        h = Harness(tmp_path, email(smtp), env)
+        h.first_then_change(hostile)
+        report = h.deliver()
     assert report.delivered == 1 and smtp.logins == [True]
     [message] = smtp.messages
-    assert message["Subject"] == ("[ctr-monitor] UMIN000041461 (umin): status recruiting → "
-                                  "active_not_recruiting (+3 more)")
+    assert message["Subject"] == ("[ctr-monitor] UMIN000041461 (UMIN-CTR): Recruitment status: "
+                                  "Open public recruiting → No longer recruiting (+2 more)")
     assert message["To"] == "coordinator@example.org"
     text = message.get_body(("plain",)).get_content()
     page = message.get_body(("html",)).get_content()
-    assert "old: recruiting" in text and "new: active_not_recruiting" in text
+    assert "High · Recruitment status" in text
+    assert "Before: Open public recruiting" in text and "After: No longer recruiting" in text
     assert "<script>alert(1)</script>" in text  # plain text is plain
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<td>recruiting</td><td>active_not_recruiting</td>" in page
+    assert "<del>Open public</del>" in page and "<ins>No longer</ins>" in page
+    assert "active_not_recruiting" not in text + page  # people's words, not identifiers
+
+
+def test_email_in_japanese(tmp_path, env):
+    with smtp_server("monitor", PASSWORD) as smtp:
+        h = Harness(tmp_path, email(smtp, 'language = "ja"\n'), env)
+        h.first_then_change()
+        h.deliver()
+    [message] = smtp.messages
+    assert message["Subject"].startswith("[ctr-monitor] UMIN000041461 (UMIN-CTR): "
+                                         "試験進捗状況：一般募集中 → 募集終了")
+    text = message.get_body(("plain",)).get_content()
+    assert "高 · 試験進捗状況" in text and "変更後: 募集終了" in text
 
 
 def test_slack_format_escapes_registry_text():
     event = {"event": "trial.changed", "registry": "umin", "trial_id": "UMIN000041461",
              "url": "https://x", "detected_at": "t",
-             "changes": [{"field": "status", "old": "<b>a</b>", "new": "b & c",
-                          "severity": "high"}]}
+             "changes": [{"field": "fields.Public contact.TEL", "old": "<b>a</b>",
+                          "new": "b & c", "severity": "high"}]}
     text = slack_text(event)
     assert "&lt;b&gt;a&lt;/b&gt;" in text and "b &amp; c" in text and "<b>" not in text
     assert "<script>" not in email_html({**event, "title": "<script>x</script>"}, "id")
 
 
-def test_slack_webhook_body(store, registries, receiver, env):
-    clock = Clock()
-    registry, checker, outbox, row = make(
-        store, registries, webhook_settings(receiver, format="slack"), env, clock)
-    first_then_change(checker, store, row, registry)
-    outbox.deliver_due()
+def test_slack_webhook_body(tmp_path, receiver, env):
+    h = Harness(tmp_path, webhook(receiver, 'format = "slack"\n'), env)
+    h.first_then_change()
+    h.deliver()
     body = receiver.received[0].json()
     assert set(body) == {"text"}
-    assert body["text"].startswith("*UMIN000041461 (umin): status recruiting → "
-                                   "active_not_recruiting")
+    assert body["text"].startswith("*UMIN000041461 (UMIN-CTR): Recruitment status: Open "
+                                   "public recruiting → No longer recruiting")
+
+
+def test_unset_secret_stops_check_and_run_before_they_start(tmp_path, receiver):
+    h = Harness(tmp_path, webhook(receiver), env={})
+    with pytest.raises(ConfigError, match="environment variable CTR_TEST_HOOK_SECRET "
+                                          "\\(the webhook signing key of webhook hook"):
+        h.monitor.require_secrets()
 
 
 # --- the command line, secrets included ------------------------------------------------
@@ -307,12 +341,13 @@ def test_cli_alerts_and_secrets_never_leak(tmp_path, registry_server, receiver, 
         config = tmp_path / "config.toml"
         config.write_text(f"""
 [http]
-min_interval = "0s"
 max_retries = 0
 [umin]
 base_url = "{registry_server.base_url}"
-[jrct]
-follow_links = false
+min_interval = "0s"
+use_csv = false
+[links]
+follow = false
 [alerts]
 min_severity = "medium"
 [[alerts.webhook]]
@@ -339,17 +374,20 @@ id = "R000047329"
         outputs.append(cli(config, "alerts", env=env))
         assert "receiver answered HTTP 500" in outputs[-1].stdout
         outputs.append(cli(config, "alerts", "--retry", env=env))
-        assert "revived 0 given-up alert(s); alerts: 0 delivered" in outputs[-1].stdout
+        assert "revived 0 given-up alerts; alerts: 1 delivered" in outputs[-1].stdout
         outputs.append(cli(config, "alerts", "test", env=env))
         assert outputs[-1].returncode == 0, outputs[-1].stdout + outputs[-1].stderr
         assert f"ok      webhook hook (http://127.0.0.1:{receiver.server_address[1]}/…)" \
             in outputs[-1].stdout
         assert "ok      email via 127.0.0.1" in outputs[-1].stdout
-        missing = cli(config, "alerts", "test")  # no secrets in the environment
-        assert missing.returncode == 1
-        assert "environment variable CTR_TEST_HOOK_SECRET (webhook signing key) is not set" \
-            in missing.stdout
-        outputs.append(missing)
+        # a secret missing from the environment stops a command that alerts at once
+        for command in (("check",), ("alerts", "test"), ("alerts", "--retry"), ("run",)):
+            missing = cli(config, *command)
+            assert missing.returncode == 2, (command, missing.stderr)
+            assert missing.stderr.strip().splitlines()[-1].startswith(
+                "error: environment variable CTR_TEST_HOOK_SECRET (the webhook signing key "
+                "of webhook hook")
+            outputs.append(missing)
     assert len(smtp.messages) == 2  # the change, and the test alert
     everything = "".join(o.stdout + o.stderr for o in outputs)
     database = b"".join(p.read_bytes() for p in tmp_path.glob("ctr-monitor.db*"))
@@ -358,40 +396,30 @@ id = "R000047329"
         assert secret.encode() not in database
 
 
-def test_logs_name_channels_without_secrets(store, registries, receiver, env, caplog):
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, webhook_settings(receiver), env,
-                                          clock)
-    first_then_change(checker, store, row, registry)
+def test_logs_name_channels_without_secrets(tmp_path, receiver, env, caplog):
+    h = Harness(tmp_path, webhook(receiver), env)
+    h.first_then_change()
     receiver.statuses = [500]
     with caplog.at_level(logging.DEBUG):
-        outbox.deliver_due()
+        h.deliver()
     assert "webhook hook (http://127.0.0.1" in caplog.text
     assert SECRET not in caplog.text and "/ctr" not in caplog.text
 
 
-def test_apprise_channel(store, registries, receiver, monkeypatch):
+def test_apprise_channel(tmp_path, receiver):
     """An apprise URL as a channel: json:// posts to our receiver; its token stays out of
     logs."""
-    from monitor.config import AppriseSettings
-
     url = f"json://user:tok-secret-77@127.0.0.1:{receiver.server_address[1]}/apprise"
-    env = {"CTR_TEST_APPRISE_URL": url}
-    settings = AlertSettings(apprise=(AppriseSettings("chat", "CTR_TEST_APPRISE_URL"),))
-    clock = Clock()
-    registry, checker, outbox, row = make(store, registries, settings, env, clock)
-    first_then_change(checker, store, row, registry)
-    assert outbox.deliver_due().delivered == 1
+    h = Harness(tmp_path, '[[alerts.apprise]]\nname = "chat"\nurl_env = "CTR_TEST_APPRISE_URL"\n',
+                {"CTR_TEST_APPRISE_URL": url})
+    h.first_then_change()
+    assert h.deliver().delivered == 1
     body = receiver.received[0].json()
-    assert body["title"].startswith("UMIN000041461 (umin): status recruiting → ")
-    assert "old: recruiting" in body["message"]
+    assert body["title"].startswith("UMIN000041461 (UMIN-CTR): Recruitment status: ")
+    assert "Before: Open public recruiting" in body["message"]
     receiver.statuses = [500]
-    registry.body = V1
-    check(checker, store, row)
-    report = outbox.deliver_due()
+    h.registry.body = V1
+    h.check()
+    report = h.deliver()
     assert report.failed == 1 and "apprise could not deliver" in report.details[0]
     assert "tok-secret-77" not in " ".join(report.details)
-    missing = Outbox(store, build_channels(settings, Poster(), {}), settings, clock=clock)
-    clock.now += 10_000
-    assert "CTR_TEST_APPRISE_URL (apprise URL) is not set" in \
-        missing.deliver_due().details[0]

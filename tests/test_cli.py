@@ -6,7 +6,15 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import CASSETTES, SEARCH_EN, VIEW_EN, cassette_body
+from conftest import (
+    CASSETTES,
+    LOCAL_SEARCH_EN,
+    LOCAL_VIEW_EN,
+    SEARCH_EN,
+    VIEW_EN,
+    cassette_body,
+    write_config,
+)
 
 from monitor.cli.main import cli
 
@@ -17,10 +25,7 @@ SEED_JA = CASSETTES / "umin-R000047329-v1" / "view-ja.html"
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[http]\nmin_interval = "0s"\nmax_retries = 0\n[jrct]\nfollow_links = false\n',
-                    encoding="utf-8")
-    return path
+    return write_config(tmp_path, "[links]\nfollow = false\n")
 
 
 def run(*args, config=None):
@@ -43,17 +48,18 @@ def test_parse_seed_page_prints_the_canonical_record():
     assert result.exit_code == 0, result.output
     lines = dict(line.split(None, 1) for line in result.output.splitlines() if line)
     assert lines["trial_id"] == "UMIN000041461"
-    assert lines["status"] == "recruiting"
+    assert lines["status"] == "Open public recruiting"  # the registry's words
     assert lines["date_last_modified"] == "2025-03-03"
     assert lines["target_sample_size"] == "10"
-    assert lines["secondary_ids"] == '["jRCT2063200014"]'
+    assert lines["secondary_ids"] == "jRCT2063200014"
 
 
 @pytest.mark.parametrize("page", [SEED_EN, SEED_JA])
 def test_parse_json_is_the_canonical_record(page):
     result = run("parse", page, "--registry", "umin", "--format", "json")
     record = json.loads(result.output)
-    assert record["registry"] == "umin" and record["receipt_number"] == "R000047329"
+    assert record["registry"] == "umin"
+    assert record["registry_ids"] == {"receipt_number": "R000047329"}
     assert record["status"] == "recruiting" and record["target_sample_size"] == 10
     assert record["fields"]["Eligibility"]["Target sample size"] == "10"
 
@@ -62,7 +68,7 @@ def test_parse_truncated_page(tmp_path):
     page = tmp_path / "cut.html"
     page.write_bytes(cassette_body("umin-faults", VIEW_EN, 2))
     result = run("parse", page, "--registry", "umin")
-    assert_one_line_error(result, 1, "incomplete, no 'Recruitment status'")
+    assert_one_line_error(result, 1, "UMIN-CTR view page")
 
 
 def test_parse_non_html(tmp_path):
@@ -85,8 +91,8 @@ def test_add_list_remove(config):
     assert run("add", "umin000041461", config=config).output == \
         "already watching UMIN000041461\n"
     listed = json.loads(run("list", "--format", "json", config=config).output)
-    assert [t["trial_id"] or t["receipt_number"] for t in listed] == ["UMIN000041461",
-                                                                      "R000020832"]
+    assert [t["trial_id"] or t["keys"]["receipt_number"] for t in listed] == [
+        "UMIN000041461", "R000020832"]
     url = "https://upload.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=R000020832"
     assert run("remove", url, config=config).output == \
         "stopped watching R000020832 (history kept)\n"
@@ -129,30 +135,36 @@ def test_commands_on_an_unwatched_trial(config):
 
 
 def serve_page(httpx_mock, body):
-    httpx_mock.add_response(url=VIEW_EN, content=body, headers=HTML)
+    httpx_mock.add_response(url=LOCAL_VIEW_EN, content=body, headers=HTML)
 
 
 def test_check_history_diff(httpx_mock, config):
     v1 = cassette_body("umin-R000047329-v1", VIEW_EN)
     v2 = cassette_body("umin-R000047329-v2", VIEW_EN)
-    httpx_mock.add_response(url=SEARCH_EN,
-                            content=cassette_body("umin-R000047329-v1", SEARCH_EN), headers=HTML)
+    httpx_mock.add_response(url=LOCAL_SEARCH_EN, content=cassette_body(
+        "umin-R000047329-v1", SEARCH_EN), headers=HTML)
     for body in (v1, v2, v2):
         serve_page(httpx_mock, body)
     run("add", "UMIN000041461", config=config)
     first = run("check", config=config)
     assert first.exit_code == 0
-    assert first.output == ("UMIN000041461 [en]  first version stored (recruiting, "
-                            "last modified 2025-03-03)\n")
+    assert first.output == ("UMIN000041461 (UMIN-CTR) [en]  first version stored (Status Open "
+                            "public recruiting, last modified 2025-03-03)\n")
     only_one = run("diff", "UMIN000041461", config=config)
     assert "only one version so far" in only_one.output
     second = run("check", "R000047329", config=config)
-    assert "CHANGED → version 2: 3 changes (1 high, 1 medium, 1 low)" in second.output
-    assert "HIGH    status              recruiting → active_not_recruiting" in second.output
+    assert "CHANGED → version 2: 2 changes (High 1, Medium 1)" in second.output
+    assert "High    Recruitment status: Open public recruiting → No longer recruiting" \
+        in second.output
+    assert "active_not_recruiting" not in second.output  # people's words, not identifiers
+    japanese = run("check", "--lang", "ja", config=config)
+    assert "第2版から変更なし（進捗状況：募集終了、最終更新日：2025-06-10）" in japanese.output
+    serve_page(httpx_mock, v2)
     third = run("check", "--format", "json", config=config)
-    assert json.loads(third.output)[0]["outcome"] == "unchanged"
+    assert json.loads(third.output)["pages"][0]["outcome"] == "unchanged"
 
-    history = json.loads(run("history", VIEW_EN, "--format", "json", config=config).output)
+    history = json.loads(run("history", LOCAL_VIEW_EN, "--format", "json",
+                             config=config).output)
     assert [(v["version"], v["status"]) for v in history] == [
         (1, "recruiting"), (2, "active_not_recruiting")]
     assert history[1]["changes"][0]["field"] == "status"
@@ -160,25 +172,31 @@ def test_check_history_diff(httpx_mock, config):
     changes = json.loads(run("diff", "UMIN000041461", "--format", "json", config=config).output)
     assert changes[0] == {"field": "status", "old": "recruiting",
                           "new": "active_not_recruiting", "severity": "high",
-                          "registry": "umin", "trial_id": "UMIN000041461", "language": "en"}
+                          "registry": "umin", "trial_id": "UMIN000041461", "language": "en",
+                          "from_version": 1, "to_version": 2}
     markdown = run("diff", "R000047329", "--format", "markdown", config=config).output
-    assert "| high | `status` | recruiting | active_not_recruiting |" in markdown
+    assert "| High | Recruitment status | Open public recruiting | No longer recruiting |" \
+        in markdown
     text = run("history", "UMIN000041461", config=config).output
-    assert "first version" in text and "3 changes (1 high, 1 medium, 1 low)" in text
-    same = json.loads(run("diff", "UMIN000041461", "--from", "2", "--to", "2", "--format",
-                          "json", config=config).output)
-    assert same == []
+    assert "first version" in text and "2 changes (High 1, Medium 1)" in text
+    same = run("diff", "UMIN000041461", "--from", "2", "--to", "2", config=config)
+    assert same.exit_code == 0 and "version 2 → 2" not in same.output
     assert_one_line_error(run("diff", "UMIN000041461", "--from", "5", config=config), 2,
-                          "has versions 1 to 2, not 5")
+                          "--from 5: UMIN000041461 [en] has versions 1 to 2")
+    assert_one_line_error(run("diff", "UMIN000041461", "--from", "0", config=config), 2,
+                          "--from 0: UMIN000041461 [en] has versions 1 to 2")
+    assert_one_line_error(run("diff", "UMIN000041461", "--from", "2", "--to", "1",
+                              config=config), 2, "--from 2 is after --to 1")
 
 
 def test_check_failure_exits_non_zero_with_the_reason(httpx_mock, config):
-    httpx_mock.add_response(url=VIEW_EN.replace("R000047329", "R000000000"), status_code=404)
+    httpx_mock.add_response(url=LOCAL_VIEW_EN.replace("R000047329", "R000000000"),
+                            status_code=404)
     run("add", "R000000000", config=config)
     result = run("check", config=config)
     assert result.exit_code == 1
-    assert result.output.startswith("R000000000 [en]  failed: UMIN-CTR has no page for "
-                                    "R000000000")
+    assert result.output.startswith("R000000000 (UMIN-CTR) [en]  failed: UMIN-CTR has no page "
+                                    "for R000000000")
     listed = json.loads(run("list", "--format", "json", config=config).output)
     assert listed[0]["consecutive_failures"] == 1
 
@@ -200,12 +218,31 @@ def test_markdown_escapes_registry_text(httpx_mock, config):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| x" in markdown
 
 
-def test_replay_option_uses_cassettes(config):
+def test_markdown_can_make_no_link_image_or_html(httpx_mock, config):
+    v1 = cassette_body("umin-R000047329-v1", VIEW_EN)
+    v2 = v1.replace(b"0836-22-2428", b"[click me](javascript:alert(4)) ![x](http://e.x/i.png)")
+    serve_page(httpx_mock, v1)
+    serve_page(httpx_mock, v2)
+    run("add", "R000047329", config=config)
+    run("check", config=config)
+    run("check", config=config)
+    import markdown_it
+
+    markdown = run("diff", "R000047329", "--format", "markdown", config=config).output
+    rendered = markdown_it.MarkdownIt().render(markdown)
+    assert "<a " not in rendered and "<img" not in rendered and "javascript:" not in \
+        rendered.replace("javascript:alert", "")  # the words stay, as text
+    assert "click me" in rendered
+
+
+def test_replay_option_uses_cassettes(tmp_path):
+    config = tmp_path / "replay.toml"  # the registries' real hosts, answered from disk
+    config.write_text("[links]\nfollow = false\n[umin]\nuse_csv = false\n", encoding="utf-8")
     run("add", "UMIN000041461", config=config)
     first = run("--replay", CASSETTES / "umin-R000047329-v1", "check", config=config)
     second = run("--replay", CASSETTES / "umin-R000047329-v2", "check", config=config)
     assert "first version stored" in first.output
-    assert "recruiting → active_not_recruiting" in second.output
+    assert "Open public recruiting → No longer recruiting" in second.output
 
 
 def test_record_writes_a_replayable_cassette(httpx_mock, config, tmp_path):
@@ -233,12 +270,13 @@ def test_readme_offline_demo(tmp_path):
                                    f'database = "{tmp_path / "demo.db"}"'), encoding="utf-8")
     first = run("--replay", CASSETTES / "seed-v1", "check", config=config)
     assert first.exit_code == 0, first.output
-    assert "UMIN000041461 [en]  first version stored" in first.output
-    assert "jRCT2063200014 [ja]  first version stored" in first.output
+    assert "UMIN000041461 (UMIN-CTR) [en]  first version stored" in first.output
+    assert "jRCT2063200014 (jRCT) [ja]  first version stored" in first.output
     second = run("--replay", CASSETTES / "seed-v2", "check", config=config)
     assert second.exit_code == 0, second.output
-    assert "recruiting → active_not_recruiting" in second.output
-    assert "UMIN000041461 ↔ jRCT2063200014  CONSISTENCY: 1 change (1 high)" in second.output
+    assert "Open public recruiting → No longer recruiting" in second.output
+    assert "now disagree: UMIN-CTR says No longer recruiting, jRCT says Recruiting" \
+        in second.output
 
 
 def test_record_into_an_unusable_directory(config, tmp_path):

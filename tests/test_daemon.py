@@ -98,11 +98,14 @@ database = "daemon.db"
 min_interval = "0s"
 max_retries = 0
 timeout = "1s"
+deadline = "3s"
 [umin]
 base_url = "{registry.base_url}"
+use_csv = false
 [jrct]
 base_url = "{registry.base_url}"
-follow_links = false
+[links]
+follow = false
 [schedule]
 interval = "1s"
 jitter = "0s"
@@ -219,7 +222,8 @@ def test_faults_changes_sigterm_sigkill(tmp_path, registry, receiver):
     changed = [r.json() for r in receiver.accepted if r.json()["event"] == "trial.changed"]
     assert len(changed) == 2
     assert changed[1]["changes"][0] == {"field": "status", "old": "active_not_recruiting",
-                                        "new": "recruiting", "severity": "high"}
+                                        "new": "recruiting", "severity": "high",
+                                        "languages": ["en"]}
     assert len({r.json()["delivery_id"] for r in receiver.accepted}) == len(receiver.accepted)
 
 

@@ -1,4 +1,4 @@
-"""diff_versions: what counts as a change, its field name, and its severity."""
+"""The diff policy: what counts as a change, its field name, and its severity."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import copy
 
 from conftest import VIEW_EN, page_text
 
-from monitor.diff import diff_versions, flatten_fields, severity_of
+from monitor.check.derive import derive
+from monitor.diff import Change, DiffPolicy, Severity, flatten_fields, merge_languages
+from monitor.normalize.record import TrialRecord
 
 
-def record(umin, cassette: str, html: str | None = None) -> dict:
+def record(umin, cassette: str, html: str | None = None) -> TrialRecord:
     text = html if html is not None else page_text(cassette, VIEW_EN)
-    return umin.normalize(umin.parse_page(text, "en"), VIEW_EN).to_dict()
+    return derive(umin, text, "en", VIEW_EN).record
 
 
 def diff(umin, old, new, rules=()):
-    return diff_versions(old, new, rules=[*rules, *umin.severity_rules()],
-                         canonical_sources=umin.canonical_sources())
+    return DiffPolicy(rules, {"umin": umin.rules}).diff(old, new)
 
 
 def test_status_change_between_seed_versions(umin):
@@ -27,9 +28,7 @@ def test_status_change_between_seed_versions(umin):
          "severity": "high"},
         {"field": "date_last_modified", "old": "2025-03-03", "new": "2025-06-10",
          "severity": "medium"},
-        {"field": "status_raw", "old": "Open public recruiting", "new": "No longer recruiting",
-         "severity": "low"},
-    ]
+    ]  # the raw status words, and the raw rows behind both, are not reported again
 
 
 def test_identical_records_have_no_changes(umin):
@@ -97,8 +96,8 @@ def test_key_dates_are_high_and_contacts_low(umin, seed_en):
 def test_added_and_removed_fields(umin):
     old = record(umin, "umin-R000047329-v1")
     new = copy.deepcopy(old)
-    del new["fields"]["Other"]
-    new["fields"]["Progress"]["Date of something new"] = "2026-01-01"
+    del new.fields["Other"]
+    new.fields["Progress"]["Date of something new"] = "2026-01-01"
     changes = {c.field: (c.old, c.new) for c in diff(umin, old, new)}
     assert changes == {"fields.Progress.Date of something new": (None, "2026-01-01"),
                        "fields.Other.Other related information": ("", None)}
@@ -107,21 +106,39 @@ def test_added_and_removed_fields(umin):
 def test_user_rules_override_defaults(umin):
     old = record(umin, "umin-R000047329-v1")
     new = copy.deepcopy(old)
-    new["fields"]["Public contact"]["Email"] = "new@example.org"
-    [change] = diff(umin, old, new, rules=[("fields.Public contact.Email", "high")])
+    new.fields["Public contact"]["Email"] = "new@example.org"
+    [change] = diff(umin, old, new, rules=[("fields.Public contact.Email", Severity.HIGH)])
     assert change.severity == "high"
 
 
 def test_changes_sorted_most_severe_first(umin):
     old = record(umin, "umin-R000047329-v1")
     new = copy.deepcopy(old)
-    new["fields"]["Public contact"]["Email"] = "new@example.org"
-    new["status"] = "completed"
-    new["date_last_modified"] = "2026-01-01"
+    new.fields["Public contact"]["Email"] = "new@example.org"
+    new.status = "completed"
+    new.date_last_modified = "2026-01-01"
     assert [c.severity for c in diff(umin, old, new)] == ["high", "medium", "low"]
 
 
-def test_severity_of_and_flatten():
-    assert severity_of("anything", [("any*", "medium")]) == "medium"
-    assert severity_of("x", []) == "low"
+def test_severity_rules_and_flatten():
+    policy = DiffPolicy([("any*", Severity.MEDIUM)])
+    assert policy.severity("anything") == "medium"
+    assert DiffPolicy().severity("x") == "low"
     assert flatten_fields({"A": {"b": 1}}) == {"fields.A.b": 1}
+
+
+def test_unknown_status_words_are_still_a_change(umin):
+    old = record(umin, "umin-R000047329-v1")
+    old.status, old.status_raw = "unknown", "Some new wording"
+    new = copy.deepcopy(old)
+    new.status_raw = "Another wording"
+    [change] = diff(umin, old, new)
+    assert (change.field, change.severity) == ("status_raw", "high")
+
+
+def test_a_change_seen_on_two_language_pages_is_one_change():
+    high = Change("status", "recruiting", "completed", Severity.HIGH)
+    en_only = Change("fields.Eligibility.Gender", "Male", "Male and Female", Severity.MEDIUM)
+    merged = merge_languages([("en", [high, en_only]), ("ja", [high])])
+    assert [(c.field, c.languages) for c in merged] == [
+        ("status", ("en", "ja")), ("fields.Eligibility.Gender", ("en",))]

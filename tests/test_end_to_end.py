@@ -10,8 +10,8 @@ import pytest
 from conftest import SEARCH_EN, VIEW_EN
 from servers import RegistryServer, free_port, serving
 
-JRCT_JA = "https://jrct.niph.go.jp/latest-detail/jRCT2063200014"
-JRCT_EN = "https://jrct.niph.go.jp/en-latest-detail/jRCT2063200014"
+JRCT_JA = "https://jrct.mhlw.go.jp/latest-detail/jRCT2063200014"
+JRCT_EN = "https://jrct.mhlw.go.jp/en-latest-detail/jRCT2063200014"
 PATHS = {url: "/" + url.split("/", 3)[3] for url in (SEARCH_EN, VIEW_EN, JRCT_JA, JRCT_EN)}
 
 
@@ -36,12 +36,15 @@ user_agent = "ctr-monitor-e2e (contact: tests@example.org)"
 min_interval = "0s"
 max_retries = 1
 timeout = "5s"
+deadline = "10s"
 [umin]
 base_url = "{base_url}"
+use_csv = false
 [jrct]
 base_url = "{base_url}"
 languages = ["ja", "en"]
-follow_links = {"true" if follow_links else "false"}
+[links]
+follow = {"true" if follow_links else "false"}
 [[watch]]
 id = "UMIN000041461"
 """, encoding="utf-8")
@@ -53,7 +56,8 @@ def test_two_versions_then_no_change(registry, tmp_path):
     registry.load("umin-R000047329-v1")
     first = ctr_monitor(config, "check")
     assert first.returncode == 0, first.stderr
-    assert "first version stored (recruiting, last modified 2025-03-03)" in first.stdout
+    assert "first version stored (Status Open public recruiting, last modified 2025-03-03)" \
+        in first.stdout
 
     registry.load("umin-R000047329-v2")
     second = ctr_monitor(config, "check")
@@ -61,7 +65,7 @@ def test_two_versions_then_no_change(registry, tmp_path):
     assert "CHANGED → version 2" in second.stdout
 
     third = ctr_monitor(config, "check", "--format", "json")
-    assert json.loads(third.stdout)[0]["outcome"] == "unchanged"
+    assert json.loads(third.stdout)["pages"][0]["outcome"] == "unchanged"
 
     history = json.loads(ctr_monitor(config, "history", "UMIN000041461", "--format",
                                      "json").stdout)
@@ -69,7 +73,7 @@ def test_two_versions_then_no_change(registry, tmp_path):
     changes = json.loads(ctr_monitor(config, "diff", "R000047329", "--format", "json").stdout)
     assert {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
             "severity": "high", "registry": "umin", "trial_id": "UMIN000041461",
-            "language": "en"} in changes
+            "language": "en", "from_version": 1, "to_version": 2} in changes
 
     paths = [path for path, _ in registry.requests]
     assert paths.count(PATHS[SEARCH_EN]) == 1  # the receipt number is looked up once
@@ -93,13 +97,13 @@ def test_jrct_twin_followed_once_per_check(registry, tmp_path):
     registry.load("jrct-jRCT2063200014-v1")
     first = ctr_monitor(config, "check")
     assert first.returncode == 0, first.stderr
-    assert "jRCT2063200014 [ja]  first version stored (recruiting" in first.stdout
-    assert "jRCT2063200014 [en]  first version stored (recruiting" in first.stdout
+    assert "jRCT2063200014 (jRCT) [ja]  first version stored (Status Recruiting" in first.stdout
+    assert "jRCT2063200014 (jRCT) [en]  first version stored (Status Recruiting" in first.stdout
 
     registry.load("jrct-jRCT2063200014-v2")  # jRCT says 募集終了; UMIN still recruiting
     second = ctr_monitor(config, "check")
     assert second.returncode == 0, second.stderr
-    assert "UMIN000041461 ↔ jRCT2063200014  CONSISTENCY" in second.stdout
+    assert "UMIN000041461 (UMIN-CTR) ↔ jRCT2063200014 (jRCT)\n    now disagree" in second.stdout
 
     paths = [path for path, _ in registry.requests]
     assert paths.count(PATHS[JRCT_JA]) == 2 and paths.count(PATHS[JRCT_EN]) == 2
@@ -109,6 +113,6 @@ def test_jrct_twin_followed_once_per_check(registry, tmp_path):
                                      "json").stdout)
     assert {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
             "severity": "high", "registry": "jrct", "trial_id": "jRCT2063200014",
-            "language": "ja"} in changes
+            "language": "ja", "from_version": 1, "to_version": 2} in changes
     report = json.loads(ctr_monitor(config, "consistency", "--format", "json").stdout)
     assert report[0]["disagreements"][0]["field"] == "status"

@@ -1,4 +1,5 @@
-"""Reports (text, Markdown, JSON, HTML), the Atom feed, overdue flags, Datasette views."""
+"""What people read: reports (text, Markdown, JSON, HTML), the Atom feed, alerts, the watch
+list — in English and Japanese, each change counted once, registry text escaped."""
 
 from __future__ import annotations
 
@@ -10,192 +11,318 @@ import subprocess
 from datetime import date
 
 import feedparser
+import markdown_it
 import pytest
 from click.testing import CliRunner
-from conftest import VIEW_EN, cassette_body
+from conftest import (
+    LOCAL_JRCT_JA,
+    LOCAL_VIEW_EN,
+    LOCAL_VIEW_JA,
+    VIEW_EN,
+    VIEW_JA,
+    cassette_body,
+    write_config,
+)
 
+from monitor.alert.messages import email_html, email_text, headline, slack_text
 from monitor.cli.main import cli
+from monitor.config import OverdueRules
+from monitor.normalize.record import TrialRecord
 from monitor.report import overdue_flags
-from monitor.report.overdue import OverdueRules
-from monitor.report.render import word_diff
 
 HTML = {"content-type": "text/html; charset=UTF-8"}
-JRCT_JA = "https://jrct.niph.go.jp/latest-detail/jRCT2063200014"
-HOSTILE = b"&lt;script&gt;alert(1)&lt;/script&gt;"
+HOSTILE = b"[click me](javascript:alert(4)) &lt;script&gt;alert(1)&lt;/script&gt;"
+JRCT_JA = "https://jrct.mhlw.go.jp/latest-detail/jRCT2063200014"
+
+
+def edited(cassette: str, url: str, second: bool) -> bytes:
+    body = cassette_body(cassette, url)
+    if second:  # one line of a seven-line field, and hostile text in a contact field
+        body = body.replace(b"Child-Pugh score must be 7-12 points",
+                            b"Child-Pugh score must be 7-10 points")
+        body = body.replace(b"0836-22-2428", HOSTILE)
+    return body
 
 
 @pytest.fixture
 def config(tmp_path, httpx_mock):
-    """The seed trial and its jRCT twin, two checks: UMIN changes status (and an IRB
-    phone number to hostile text), jRCT stays recruiting, so the two now disagree."""
-    path = tmp_path / "config.toml"
-    path.write_text('[http]\nmin_interval = "0s"\nmax_retries = 0\n'
-                    '[[watch]]\nid = "R000047329"\n', encoding="utf-8")
-    v2 = cassette_body("umin-R000047329-v2", VIEW_EN).replace(b"0836-22-2428", HOSTILE)
-    for body in (cassette_body("umin-R000047329-v1", VIEW_EN), v2):
-        httpx_mock.add_response(url=VIEW_EN, content=body, headers=HTML)
-    for _ in range(2):
-        httpx_mock.add_response(url=JRCT_JA, headers=HTML,
+    """The seed trial watched in both languages, with its jRCT twin; two checks: UMIN
+    changes its status and one line of its inclusion criteria (on both language pages),
+    jRCT stays recruiting, so the two now disagree."""
+    path = write_config(tmp_path, '[[watch]]\nid = "R000047329"\n')
+    text = path.read_text(encoding="utf-8").replace(
+        'use_csv = false', 'use_csv = false\nlanguages = ["en", "ja"]')
+    path.write_text(text, encoding="utf-8")
+    for version in (1, 2):
+        cassette = f"umin-R000047329-v{version}"
+        httpx_mock.add_response(url=LOCAL_VIEW_EN, headers=HTML,
+                                content=edited(cassette, VIEW_EN, version == 2))
+        httpx_mock.add_response(url=LOCAL_VIEW_JA, headers=HTML,
+                                content=edited(cassette, VIEW_JA, version == 2))
+        httpx_mock.add_response(url=LOCAL_JRCT_JA, headers=HTML,
                                 content=cassette_body("jrct-jRCT2063200014-v1", JRCT_JA))
     for _ in range(2):
-        assert run(path, "check").exit_code == 0
+        result = run(path, "check")
+        assert result.exit_code == 0, result.output
     return path
 
 
 def run(config, *args):
-    return CliRunner().invoke(cli, ["--config", str(config), *args])
+    return CliRunner().invoke(cli, ["--config", str(config), *map(str, args)])
 
 
-def test_text_report(config):
+def test_text_report_in_people_s_words_each_change_once(config):
     text = run(config, "report").output
     assert text.startswith("Changes since ")
-    umin = text[text.index("UMIN000041461 (umin)"):]
-    assert "! disagrees with jRCT2063200014 on status: umin active_not_recruiting, " \
-           "jrct recruiting" in umin
-    lines = [line for line in umin.splitlines() if line.startswith("  HIGH") or
-             line.startswith("  MEDIUM") or line.startswith("  LOW")]
-    assert lines[0].startswith("  HIGH    status  recruiting → active_not_recruiting")
-    assert [line.split()[0] for line in lines] == sorted(
-        (line.split()[0] for line in lines), key=["HIGH", "MEDIUM", "LOW"].index)
+    # four changes of one trial (status, last-modified, a criteria line, a phone number),
+    # though each was seen on two language pages
+    assert ": 4 changes in 1 trial" in text.splitlines()[0]
+    umin = text[text.index("UMIN000041461 (UMIN-CTR)"):]
+    assert "Status No longer recruiting, last modified 2025-06-10" in umin
+    assert "! UMIN-CTR says No longer recruiting, jRCT says Recruiting" in umin
+    assert "High    Recruitment status: Open public recruiting → No longer recruiting " \
+           "(English, Japanese," in umin
+    # the long field: the changed line, a line of context, not all seven lines twice
+    assert "Eligibility › Key inclusion criteria" in umin
+    assert "- (4) Child-Pugh score must be 7-12 points" in umin
+    assert "+ (4) Child-Pugh score must be 7-10 points" in umin
+    assert umin.count("(1) Patients have the will") == 0
+    for identifier in ("active_not_recruiting", "date_last_modified", "fields.", "(umin)"):
+        assert identifier not in text
 
 
-def test_json_report(config):
+def test_japanese_report(config):
+    text = run(config, "report", "--lang", "ja").output
+    assert text.splitlines()[0].endswith("1件の試験で4件")
+    assert "進捗状況：募集終了、最終更新日：2025-06-10" in text
+    assert "高      試験進捗状況: 一般募集中 → 募集終了" in text
+    assert "UMIN-CTRでは「募集終了」、jRCTでは「募集中」" in text
+    assert "適格性 › 選択基準" in text
+
+
+def test_json_report_keeps_identifiers(config):
     data = json.loads(run(config, "report", "--format", "json").output)
     [umin] = [t for t in data["trials"] if t["registry"] == "umin"]
-    assert umin["changes"][0]["field"] == "status"
-    assert [p["status"] for p in umin["timeline"]] == ["recruiting", "active_not_recruiting"]
+    status = umin["changes"][0]
+    assert (status["field"], status["new"], status["languages"]) == (
+        "status", "active_not_recruiting", ["en", "ja"])
+    assert status["versions"] == {"en": 2, "ja": 2}
+    # the timeline is dated by the registry's last-modified dates
+    assert [(p["date"], p["status"]) for p in umin["timeline"]] == [
+        ("2025-03-03", "recruiting"), ("2025-06-10", "active_not_recruiting")]
     assert umin["disagreements"][0]["values"] == {"umin": "active_not_recruiting",
                                                   "jrct": "recruiting"}
     assert umin["linked_to"] == ["jRCT2063200014"]
-    assert data["trials"][0]["registry"] == "umin"  # most severe change first
-    # the jRCT twin has no change in the period but a disagreement: it is listed too
     assert [t["trial_id"] for t in data["trials"]] == ["UMIN000041461", "jRCT2063200014"]
 
 
 def test_report_period_and_watch_filter(config, httpx_mock):
-    future = json.loads(run(config, "report", "--since", "2999-01-01", "--format",
-                            "json").output)
-    assert all(t["changes"] == [] for t in future["trials"])
-    # a second, unrelated trial: --watch must leave it out, and only it
-    other = VIEW_EN.replace("R000047329", "R000020832")
-    httpx_mock.add_response(url=other, headers=HTML,
-                            content=cassette_body("umin-R000020832", other))
+    bad = run(config, "report", "--since", "2999-01-01")
+    assert bad.exit_code == 2 and "--since 2999-01-01: that is in the future" in bad.output
+    bad = run(config, "report", "--since", "yesterday")
+    assert bad.exit_code == 2 and "--since yesterday: use a date" in bad.output
+    old = json.loads(run(config, "report", "--since", "2000-01-01", "--format", "json").output)
+    assert old["trials"][0]["trial_id"] == "UMIN000041461"
+    other = LOCAL_VIEW_EN.replace("R000047329", "R000020832")
+    for url in (other, other.replace("ctr_e", "ctr")):
+        httpx_mock.add_response(url=url, headers=HTML, content=cassette_body(
+            "umin-R000020832", VIEW_EN.replace("R000047329", "R000020832")))
     run(config, "add", "R000020832")
-    assert run(config, "check", "R000020832").exit_code == 0
-    everyone = json.loads(run(config, "report", "--all", "--format", "json").output)
-    assert {t["trial_id"] for t in everyone["trials"]} == {
-        "UMIN000041461", "jRCT2063200014", "UMIN000018001"}
-    only = json.loads(run(config, "report", "--all", "--watch", "UMIN000018001",
+    run(config, "check", "R000020832")
+    only = json.loads(run(config, "report", "--all", "--watch", "R000020832",
                           "--format", "json").output)
     assert [t["trial_id"] for t in only["trials"]] == ["UMIN000018001"]
     pair = json.loads(run(config, "report", "--all", "--watch", "jRCT2063200014",
                           "--format", "json").output)
     assert {t["trial_id"] for t in pair["trials"]} == {"jRCT2063200014", "UMIN000041461"}
-    bad = run(config, "report", "--since", "yesterday")
-    assert bad.exit_code == 2 and "--since yesterday: use a date" in bad.output
 
 
-def test_markdown_report_escapes(config):
-    markdown = run(config, "report", "--format", "markdown").output
-    assert markdown.startswith("# Trial changes since ")
-    assert "| high | `status` | recruiting | active_not_recruiting |" in markdown
-    assert "<script>" not in markdown
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_markdown_report_is_inert(config, lang):
+    markdown = run(config, "report", "--format", "markdown", "--lang", lang).output
+    rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(markdown)
+    assert "<script>" not in rendered and "<img" not in rendered
+    links = re.findall(r'<a href="([^"]+)"', rendered)
+    assert set(links) == {LOCAL_VIEW_EN, LOCAL_JRCT_JA}
+    assert "```diff" in markdown  # the long field as a diff of its changed lines
+    words = {"en": "No longer recruiting", "ja": "募集終了"}[lang]
+    assert words in markdown
 
 
-def test_html_report_is_self_contained_and_escaped(config, tmp_path):
-    out = tmp_path / "report.html"
-    result = run(config, "report", "--format", "html", "--output", str(out))
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_html_report_is_self_contained_and_escaped(config, tmp_path, lang):
+    out = tmp_path / f"report-{lang}.html"
+    result = run(config, "report", "--format", "html", "--lang", lang, "--output", out)
     assert result.exit_code == 0
     page = out.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>")
+    assert page.startswith("<!DOCTYPE html>") and f'<html lang="{lang}">' in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "<script" not in page and "<link" not in page and " src=" not in page
-    assert set(re.findall(r'href="([^"]+)"', page)) == {VIEW_EN, JRCT_JA}  # registry pages
+    assert set(re.findall(r'href="([^"]+)"', page)) == {LOCAL_VIEW_EN, LOCAL_JRCT_JA}
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<del>recruiting</del>" in page and "<ins>active_not_recruiting</ins>" in page
-    assert 'aria-label="status over time"' in page
+    assert "<time>2025-06-10</time>" in page  # registry dates, kept whole
+    # the long field: the changed passage, the full text on demand
+    assert "diff-passage" in page and "<details" in page
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None,
                     reason="Debian's chromium is not installed (see the README)")
-def test_html_report_renders_in_headless_chromium(config, tmp_path):
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_html_report_renders_in_headless_chromium(config, tmp_path, lang):
     out = tmp_path / "report.html"
-    run(config, "report", "--format", "html", "--output", str(out))
+    run(config, "report", "--format", "html", "--lang", lang, "--output", out)
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update",
              "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(["chromium", *flags, "--dump-dom", out.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    assert "UMIN000041461 (umin)" in dom
-    assert "<ins>active_not_recruiting</ins>" in dom
+    assert "UMIN000041461 (UMIN-CTR)" in dom
     assert "<script>alert(1)</script>" not in dom  # registry text stayed text
-    shot = tmp_path / "phone.png"
-    subprocess.run(["chromium", *flags, "--window-size=400,1200", f"--screenshot={shot}",
-                    out.as_uri()], capture_output=True, timeout=120)
-    assert shot.exists() and shot.stat().st_size > 10_000
+    for width in (1200, 400):
+        shot = tmp_path / f"{lang}-{width}.png"
+        subprocess.run(["chromium", *flags, f"--window-size={width},1600",
+                        f"--screenshot={shot}", out.as_uri()], capture_output=True, timeout=120)
+        assert shot.exists() and shot.stat().st_size > 10_000
 
 
-def test_word_diff_marks_changed_words_only():
-    old, new = word_diff("Open public recruiting <now>", "No longer recruiting <now>")
-    assert old == "<del>Open public</del> recruiting &lt;now&gt;"
-    assert new == "<ins>No longer</ins> recruiting &lt;now&gt;"
-
-
-def test_atom_feed_is_valid(config, tmp_path):
+def test_atom_feed_is_valid_and_stable(config, tmp_path):
+    text = config.read_text(encoding="utf-8") + \
+        '[report]\nfeed_url = "https://example.org/ctr/feed.xml"\n'
+    config.write_text(text, encoding="utf-8")
     out = tmp_path / "feed.xml"
-    assert run(config, "feed", "--output", str(out)).exit_code == 0
+    assert run(config, "feed", "--output", out).exit_code == 0
     parsed = feedparser.parse(out.read_bytes())
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.feed.title == "ctr-monitor: clinical trial changes"
-    [entry] = parsed.entries
-    assert entry.id.endswith(":umin/UMIN000041461/en/v2")
-    assert entry.title.startswith("UMIN000041461 (umin): status recruiting → "
-                                  "active_not_recruiting")
-    assert entry.link == VIEW_EN
-    assert "<script>" not in entry.content[0].value  # registry text escaped in the HTML
+    assert parsed.feed.id.startswith("urn:uuid:")
+    assert any(link.rel == "self" and link.href == "https://example.org/ctr/feed.xml"
+               for link in parsed.feed.links)
+    [entry] = parsed.entries  # the two language pages of one check: one entry
+    assert entry.title.startswith("UMIN000041461 (UMIN-CTR): Recruitment status Open public "
+                                  "recruiting → No longer recruiting")
+    assert entry.link == LOCAL_VIEW_EN
+    assert "<script>" not in entry.content[0].value
+    # the feed's ID names the database, not its path
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    for file in tmp_path.glob("ctr-monitor.db*"):
+        file.rename(moved / file.name)
+    config.write_text(text.replace('[http]', f'[storage]\ndatabase = "{moved}/ctr-monitor.db"\n'
+                                             '[http]'), encoding="utf-8")
     again = feedparser.parse(run(config, "feed").output.encode())
-    assert [e.id for e in again.entries] == [entry.id]  # stable IDs: no duplicates
+    assert again.feed.id == parsed.feed.id
+    assert [e.id for e in again.entries] == [entry.id]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_alert_format_in_both_languages(lang):
+    changed = {"event": "trial.changed", "registry": "umin", "trial_id": "UMIN000041461",
+               "url": LOCAL_VIEW_EN, "title": "LS-ABMSC1", "detected_at": "2026-11-25T00:00Z",
+               "changes": [
+                   {"field": "status", "old": "recruiting", "new": "active_not_recruiting",
+                    "severity": "high", "languages": ["en", "ja"]},
+                   {"field": "fields.Eligibility.Key inclusion criteria",
+                    "old": "(1) a\n(2) b\n(3) c\n(4) 7-12 points\n(5) d\n(6) e",
+                    "new": "(1) a\n(2) b\n(3) c\n(4) 7-10 points\n(5) d\n(6) e",
+                    "severity": "medium", "languages": ["en", "ja"]}]}
+    pair = {"event": "consistency.changed", "registry": "umin", "trial_id": "UMIN000041461",
+            "detected_at": "2026-11-25T00:00Z",
+            "trials": [{"registry": "umin", "trial_id": "UMIN000041461", "url": LOCAL_VIEW_EN},
+                       {"registry": "jrct", "trial_id": "jRCT2063200014",
+                        "url": LOCAL_JRCT_JA}],
+            "opened": [{"field": "status", "severity": "high",
+                        "values": {"umin": "active_not_recruiting", "jrct": "recruiting"}}],
+            "resolved": [{"field": "target_sample_size", "severity": "medium",
+                          "values": {"umin": 10, "jrct": 12}}]}
+    words = {"en": ("No longer recruiting", "Key inclusion criteria",
+                    "UMIN-CTR says No longer recruiting, jRCT says Recruiting", "agree again"),
+             "ja": ("募集終了", "選択基準", "UMIN-CTRでは「募集終了」、jRCTでは「募集中」",
+                    "不一致が解消")}[lang]
+    for render in (lambda e: email_text(e, "d", lang), lambda e: email_html(e, "d", lang),
+                   lambda e: slack_text(e, lang)):
+        body = render(changed)
+        assert words[0] in body and words[1] in body
+        assert "active_not_recruiting" not in body and "fields." not in body
+        if "<html>" not in body:  # text: the changed line and its neighbours, not all six
+            assert "(1) a" not in body and "(3) c" in body
+        consistency = render(pair)
+        assert words[2] in consistency and words[3] in consistency
+        assert LOCAL_VIEW_EN in consistency and LOCAL_JRCT_JA in consistency  # both records
+        assert '{"umin"' not in consistency  # no raw JSON
+    assert words[2] in headline(pair, lang)
 
 
 def test_overdue_flags():
-    record = {"status": "recruiting", "date_completion": "2025-08-31",
-              "date_last_modified": "2024-01-10"}
-    flags = overdue_flags(record, date(2026, 11, 24))
+    record = TrialRecord("umin", "UMIN000041461", "en", "u", status="recruiting",
+                         date_completion="2025-08-31", date_last_modified="2024-01-10")
+    flags = [str(f) for f in overdue_flags(record, date(2026, 11, 24))]
     assert flags[0] == "still recruiting 450 days after its completion date (2025-08-31)"
     assert flags[1].startswith("not modified for 1049 days (since 2024-01-10)")
-    assert overdue_flags({**record, "status": "completed"}, date(2026, 11, 24)) == []
+    record.status = "completed"
+    assert overdue_flags(record, date(2026, 11, 24)) == []
+    record.status = "recruiting"
     # one day past its completion date, within a 30-day grace: only the staleness flag
-    assert [f.split(" (")[0] for f in overdue_flags(record, date(2025, 9, 1),
-                                                     OverdueRules(365, 30))] == [
-        "not modified for 600 days"]
+    assert [f.kind for f in overdue_flags(record, date(2025, 9, 1), OverdueRules(365, 30))] == [
+        "stale"]
     assert overdue_flags(record, date(2024, 6, 1), OverdueRules(365, 30)) == []
 
 
-def test_list_shows_overdue(config):
+def test_list_fits_80_columns_and_says_what_it_knows(config, monkeypatch):
+    import monitor.cli.render as render
+
+    monkeypatch.setattr(render, "width", lambda: 80)
+    text = run(config, "list").output
+    assert all(render.cells(line) <= 80 for line in text.splitlines()), text
+    assert "UMIN000041461 (UMIN-CTR)  No longer recruiting" in text
+    assert "jRCT2063200014 (jRCT)  Recruiting" in text  # whole, never cut
+    assert "not modified for" not in text or "since" in text
+    assert "jRCT2063200014 differs: Recruitment status" in text
+    assert text.count("jRCT2063200014 (jRCT)") == 1  # each trial once
+    japanese = run(config, "list", "--lang", "ja").output
+    assert all(render.cells(line) <= 80 for line in japanese.splitlines()), japanese
+    assert "募集終了" in japanese
+    monkeypatch.setattr(render, "width", lambda: 200)
+    wide = run(config, "list").output
+    assert "linked records" in wide and "No longer recruiting" in wide
+
+
+def test_list_of_a_pair_never_compared_and_a_trial_never_checked(tmp_path):
+    config = write_config(tmp_path, '[[watch]]\nid = "R000047329"\n')
     listed = json.loads(run(config, "list", "--format", "json").output)
-    assert any("not modified for" in flag for flag in listed[0]["overdue"])
-    assert "OVERDUE: not modified for" in run(config, "list").output
+    assert [(t["keys"], t["health"]) for t in listed] == [
+        ({"receipt_number": "R000047329"}, "never_checked")]
+    assert "not checked yet" in run(config, "list").output
 
 
 def test_datasette_views_and_full_text_search(config, tmp_path):
     database = tmp_path / "ctr-monitor.db"
     with sqlite3.connect(database) as conn:
         conn.row_factory = sqlite3.Row
-        latest = conn.execute("select * from latest_records order by registry desc").fetchall()
+        latest = conn.execute("select * from latest_records where language = 'en' "
+                              "order by registry desc").fetchall()
         assert [(r["registry"], r["trial_id"], r["version"], r["status"]) for r in latest] == [
-            ("umin", "UMIN000041461", 2, "active_not_recruiting"),
-            ("jrct", "jRCT2063200014", 1, "recruiting")]
-        change = conn.execute("select * from changes where field = 'status'").fetchone()
-        assert (change["trial_id"], change["old"], change["new"], change["severity"]) == (
-            "UMIN000041461", '"recruiting"', '"active_not_recruiting"', "high")
+            ("umin", "UMIN000041461", 2, "active_not_recruiting")]
+        change = conn.execute("select * from changes where field = 'status' "
+                              "and new = 'active_not_recruiting'").fetchone()
+        assert (change["trial_id"], change["old"], change["severity"]) == (
+            "UMIN000041461", "recruiting", "high")
         flag = conn.execute("select * from consistency").fetchone()
         assert (flag["trial_id"], flag["other_trial_id"], flag["field"]) == (
             "UMIN000041461", "jRCT2063200014", "status")
         hits = conn.execute("select rowid from versions_fts where versions_fts match "
                             "'cirrhosis'").fetchall()
-        assert len(hits) == 3
-        sql = conn.execute("select sql from sqlite_master where name = 'versions_fts'"
-                           ).fetchone()[0]
-        assert "trigram" in sql
+        assert len(hits) >= 3
+        japanese = conn.execute("select rowid from versions_fts where versions_fts match "
+                                "'肝硬変'").fetchall()
+        assert japanese
+    metadata = json.loads(run(config, "datasette-metadata").output)
+    columns = metadata["databases"]["ctr-monitor"]["tables"]["versions"]["columns"]
+    assert "compressed" in columns["record"]
+
+
+def test_search_finds_trials_in_either_language(config):
+    assert "UMIN000041461" in run(config, "search", "肝硬変").output
+    assert "jRCT2063200014" in run(config, "search", "肝硬変").output
+    assert "UMIN000041461" in run(config, "search", "CIRRHOSIS").output
+    assert "no stored trial mentions" in run(config, "search", "白血病").output

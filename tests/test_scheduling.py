@@ -1,21 +1,19 @@
-"""The daemon's schedule and watchdog, in process: restarts, overdue alarms."""
+"""The daemon's schedule and watchdog, in process: linked groups as units of work,
+restarts, new watches, overdue alarms."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+from conftest import make_monitor
 
-from monitor.cli.app import App
 from monitor.daemon import Daemon, DaemonLock
 from monitor.errors import MonitorError
+from monitor.registries.base import TrialRef
 from monitor.store import iso_time
 
-
-@pytest.fixture
-def app(tmp_path):
-    config = tmp_path / "config.toml"
-    config.write_text("""
+CONFIG = """
 [schedule]
 interval = "1h"
 jitter = "10m"
@@ -26,67 +24,150 @@ id = "R000047329"
 [[watch]]
 id = "UMIN000018001"
 interval = "2h"
-""", encoding="utf-8")
-    application = App(config)
-    yield application
-    application.close()
+"""
 
 
-def test_restart_keeps_future_checks_and_spreads_overdue_ones(app):
-    store = app.store
-    first, second = store.trials()
+@pytest.fixture
+def monitor(tmp_path):
+    with make_monitor(tmp_path, CONFIG, owner="daemon") as m:
+        m.sync_config_watches()
+        yield m
+
+
+def jobs(daemon):
+    return {job.id: job for job in daemon.scheduler.get_jobs() if job.id.startswith("group-")}
+
+
+def test_restart_keeps_future_checks_and_spreads_overdue_ones(monitor):
+    store = monitor.store
+    first, second = store.trials.watched()
     now = time.time()
-    store.set_next_check(first.id, iso_time(now + 1800))   # due in 30 minutes
-    store.set_next_check(second.id, iso_time(now - 86400))  # overdue since yesterday
-    daemon = Daemon(app)
-    daemon._schedule_watches(store)
-    jobs = {job.id: job for job in daemon.scheduler.get_jobs()}
-    kept = jobs[f"trial-{first.id}"].next_run_time.timestamp()
+    with store.transaction():
+        store.trials.record_health(first, failed=False)
+        store.trials.record_health(second, failed=False)
+        store.trials.set_next_check([first.id], iso_time(now + 1800))   # due in 30 minutes
+        store.trials.set_next_check([second.id], iso_time(now - 86400))  # overdue
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    scheduled = jobs(daemon)
+    kept = scheduled[f"group-{first.id}"].next_run_time.timestamp()
     assert kept == pytest.approx(now + 1800, abs=1)
-    soon = jobs[f"trial-{second.id}"].next_run_time.timestamp()
+    soon = scheduled[f"group-{second.id}"].next_run_time.timestamp()
     assert now <= soon <= now + 600  # within the jitter window, not skipped, not all at once
-    assert jobs[f"trial-{second.id}"].trigger.interval.total_seconds() == 7200  # per watch
-    assert store.get_trial(second.id).next_check_at is not None
+    assert scheduled[f"group-{second.id}"].trigger.interval.total_seconds() == 7200  # per watch
+    assert store.trials.get(second.id).next_check_at is not None
 
 
-def test_watchdog_alarms_once_per_episode(app):
-    store = app.store
-    row = store.trials()[0]
+def test_a_new_watch_is_checked_within_seconds(monitor):
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    now = time.time()
+    for job in jobs(daemon).values():  # never checked: not spread over the jitter window
+        assert job.next_run_time.timestamp() <= now + 6
+    monitor.store.trials.watch(TrialRef("jrct", trial_id="jRCT2063200014"), source="cli",
+                               typed="jRCT2063200014")
+    daemon._resync()  # what the housekeeping pool does every few seconds
+    [new] = [job for key, job in jobs(daemon).items() if job.name == "jRCT2063200014"]
+    assert new.next_run_time.timestamp() <= time.time() + 6
+    assert new.executor == "checks"
+    assert {job.executor for job in daemon.scheduler.get_jobs()
+            if not job.id.startswith("group-")} <= {"housekeeping"}
+
+
+def test_a_linked_pair_is_one_unit_however_many_of_it_are_watched(monitor):
+    store = monitor.store
+    umin = store.trials.find(TrialRef("umin", keys=(("receipt_number", "R000047329"),)))
+    twin, _ = store.trials.watch(TrialRef("jrct", trial_id="jRCT2063200014"), source="cli",
+                                 typed="x")
+    with store.transaction():
+        store.links.link(umin.id, twin.id)
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    keys = sorted(jobs(daemon))
+    assert f"group-{umin.id}-{twin.id}" in keys
+    assert not any(key == f"group-{twin.id}" for key in keys)
+    assert len(keys) == 2  # the pair, and the other watch
+
+
+def test_housekeeping_runs_apart_from_checks(monitor):
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    daemon._add_housekeeping()
+    executors = {job.id: job.executor for job in daemon.scheduler.get_jobs()}
+    assert {executors[name] for name in ("resync", "deliver", "watchdog", "prune")} == {
+        "housekeeping"}
+    assert {executor for key, executor in executors.items() if key.startswith("group-")} == {
+        "checks"}
+
+
+def test_watchdog_alarms_once_per_episode(monitor):
+    store = monitor.store
+    row = store.trials.watched()[0]
     clock = [time.time() + 3 * 3600]  # three hours after being added, never checked
-    daemon = Daemon(app, clock=lambda: clock[0])
+    monitor.clock = lambda: clock[0]
+    daemon = Daemon(monitor, clock=lambda: clock[0])
+    daemon._started -= 3600  # past the start-up grace
     daemon._watchdog()
     daemon._watchdog()
 
     def overdue():
-        return [a["trial"] for a in store.alerts(("pending",)) if a["event"] == "trial.overdue"]
+        return [a.trial for a in store.outbox.list(("pending",)) if a.event == "trial.overdue"]
 
     assert overdue() == [row.id]  # 3h > 2 × 1h; the 2h watch is not late yet
     clock[0] += 2 * 3600  # five hours: now the 2h watch is late too; no repeat for the first
     daemon._watchdog()
-    assert sorted(overdue()) == [t.id for t in store.trials()]
-    assert store.get_trial(row.id).overdue_since is not None
+    assert sorted(overdue()) == [t.id for t in store.trials.watched()]
+    assert store.trials.get(row.id).overdue_since is not None
+    notifier = monitor.notifier(store)
+    with store.transaction():  # a success ends the episode, and says so
+        before = store.trials.get(row.id)
+        after = store.trials.record_health(before, failed=False)
+        notifier.trial_checked(before, after, [])
+    assert store.trials.get(row.id).overdue_since is None
+    assert [a.event for a in store.outbox.list(("pending",))].count(
+        "trial.overdue_recovered") == 1
+
+
+def test_no_overdue_alarm_in_the_start_up_grace(monitor):
+    """After downtime, a restart spreads overdue checks over the jitter window: "is the
+    monitor stuck?" waits until they had their chance."""
+    clock = [time.time() + 3 * 3600]
+    monitor.clock = lambda: clock[0]
+    daemon = Daemon(monitor, clock=lambda: clock[0])
+    daemon._watchdog()
+    assert monitor.store.outbox.list(("pending",)) == []
+
+
+def test_no_overdue_alarm_for_a_paused_host(monitor):
+    from monitor.store import HostRow
+
+    store = monitor.store
     with store.transaction():
-        store.record_health(row, failed=False)  # a success ends the episode
-    assert store.get_trial(row.id).overdue_since is None
+        store.hosts.save(HostRow(host="center6.umin.ac.jp", kind="blocked",
+                                 since=iso_time(time.time()), until=iso_time(time.time() + 900),
+                                 cooldown=900))
+    clock = [time.time() + 3 * 3600]
+    monitor.clock = lambda: clock[0]
+    assert monitor.watchdog() == []
 
 
-def test_second_daemon_refused(app):
-    first = DaemonLock(app.config.database)
+def test_second_daemon_refused(monitor):
+    first = DaemonLock(monitor.config.database)
     first.acquire()
     try:
         with pytest.raises(MonitorError, match="another ctr-monitor daemon"):
-            DaemonLock(app.config.database).acquire()
-        assert DaemonLock(app.config.database).holder() is not None
+            DaemonLock(monitor.config.database).acquire()
+        assert DaemonLock(monitor.config.database).holder() is not None
     finally:
         first.release()
-    assert DaemonLock(app.config.database).holder() is None
+    assert DaemonLock(monitor.config.database).holder() is None
 
 
-def test_daemon_exits_non_zero_if_its_scheduler_dies(app, monkeypatch):
+def test_daemon_exits_non_zero_if_its_scheduler_dies(monitor, monkeypatch):
     import threading
 
-    daemon = Daemon(app)
+    daemon = Daemon(monitor)
     monkeypatch.setattr("monitor.daemon.signal.signal", lambda *args: None)
     threading.Timer(1.5, lambda: daemon.scheduler.shutdown(wait=False)).start()
     assert daemon.run() == 1
-    assert DaemonLock(app.config.database).holder() is None  # the lock is released
+    assert DaemonLock(monitor.config.database).holder() is None  # the lock is released

@@ -1,189 +1,285 @@
-"""The SQLite store: schema, versions only on change, raw pages, fetch log, ID merging."""
+"""The SQLite store: schema and migrations, versions only on change, compressed raw pages,
+the fetch log and its retention, ID merging, read-only and foreign databases."""
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import stat
 import zlib
 
 import pytest
-from conftest import VIEW_EN, cassette_body
+import sqlite_utils
+from conftest import CASSETTES, VIEW_EN, cassette_body
 
-from monitor.diff import Change
-from monitor.normalize import content_hash
+from monitor.check.derive import derive
+from monitor.diff import Change, Severity
+from monitor.errors import StoreError
 from monitor.registries.base import TrialRef
-from monitor.store import Store
+from monitor.store import FetchEntry, Store
+from monitor.store.migrations import MIGRATIONS, m001_initial
 
 REF = TrialRef("umin", trial_id="UMIN000041461")
+RECEIPT = TrialRef("umin", keys=(("receipt_number", "R000047329"),))
 
 
-def seed_record(umin, cassette="umin-R000047329-v1"):
+def seed(umin, cassette="umin-R000047329-v1"):
     raw = cassette_body(cassette, VIEW_EN)
-    record = umin.normalize(umin.parse_page(raw.decode()), VIEW_EN).to_dict()
-    return raw, record
+    derived = derive(umin, raw.decode(), "en", VIEW_EN)
+    return raw, derived.record, derived.content_hash
 
 
 def test_schema_is_readable_with_foreign_keys_and_wal(store):
-    db = store.db
-    assert {"trials", "fetches", "versions", "version_changes", "pages", "meta"} <= set(
-        db.table_names())
+    db = store.database.db
+    assert {"trials", "trial_keys", "fetches", "versions", "version_changes", "pages",
+            "meta", "hosts", "listings", "fetch_days"} <= set(db.table_names())
     assert {"latest_records", "changes", "consistency"} <= set(db.view_names())
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
-    fks = {(fk.column, fk.other_table) for fk in db["versions"].foreign_keys}
-    assert fks == {("trial", "trials"), ("page", "pages"), ("record_base", "versions")}
-    assert {(fk.column, fk.other_table) for fk in db["fetches"].foreign_keys} == {
-        ("trial", "trials"), ("version", "versions")}
-    indexes = {tuple(i.columns) for i in db["versions"].indexes}
-    assert ("trial", "language", "number") in indexes
-
-
-def test_foreign_keys_are_enforced(store):
+    assert "receipt_number" not in db["trials"].columns_dict  # UMIN's key is UMIN's
+    assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_initial", "m002_core"]
     with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute("insert into version_changes (version, field, severity) "
-                         "values (999, 'x', 'low')")
+        db.execute("insert into version_changes (version, field, severity) "
+                   "values (999, 'x', 'low')")
 
 
 def test_watch_is_idempotent_and_finds_any_id_form(store):
-    row, added = store.watch(REF, source="cli", typed="UMIN000041461")
-    again, added_again = store.watch(REF, source="cli", typed="UMIN000041461")
+    row, added = store.trials.watch(REF, source="cli", typed="UMIN000041461")
+    again, added_again = store.trials.watch(REF, source="cli", typed="UMIN000041461")
     assert added and not added_again and again.id == row.id
-    store.set_ids(row, "UMIN000041461", "R000047329")
-    assert store.find_trial(TrialRef("umin", receipt_number="R000047329")).id == row.id
+    with store.transaction():
+        store.trials.learn_ids(row, "UMIN000041461", {"receipt_number": "R000047329"})
+    assert store.trials.find(RECEIPT).id == row.id
+    assert store.trials.get(row.id).key("receipt_number") == "R000047329"
+
+
+def test_merging_a_trial_added_under_both_ids_follows_every_foreign_key(store):
+    by_id, _ = store.trials.watch(REF, source="cli", typed="UMIN000041461")
+    by_receipt, _ = store.trials.watch(RECEIPT, source="cli", typed="R000047329")
+    twin = store.trials.add_linked(TrialRef("jrct", trial_id="jRCT2063200014"))
+    with store.transaction():
+        store.links.link(by_receipt.id, twin.id)
+        store.links.link(by_id.id, twin.id)  # the survivor already has this link
+        store.fetches.record(FetchEntry(trial=by_receipt.id, url="u", language="en",
+                                        started_at="2026-01-01T00:00:00.000Z", outcome="failed"))
+        store.outbox.enqueue(delivery_id="d", channel="c", event="trial.changed",
+                             trial=by_receipt.id, payload={"x": 1}, now="2026-01-01")
+        store.trials.learn_ids(by_id, "UMIN000041461", {"receipt_number": "R000047329"})
+    assert [row.id for row in store.trials.all()] == [by_id.id, twin.id]
+    db = store.database.db
+    assert db.execute("select trial from fetches").fetchall() == [(by_id.id,)]
+    assert db.execute("select trial from alerts").fetchall() == [(by_id.id,)]
+    assert store.links.linked(by_id.id) == [twin.id]
+    assert store.links.linked(twin.id) == [by_id.id]
+    assert db.execute("pragma foreign_key_check").fetchall() == []
 
 
 def test_versions_are_numbered_and_keep_compressed_raw_pages(store, umin):
-    raw, record = seed_record(umin)
-    row, _ = store.watch(REF, source="cli", typed="x")
+    raw, record, digest = seed(umin)
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
     with store.transaction():
-        v1 = store.add_version(row, "en", record, content_hash(record), raw, "text/html", [])
-    raw2, record2 = seed_record(umin, "umin-R000047329-v2")
-    change = Change("status", "recruiting", "active_not_recruiting", "high")
+        v1 = store.versions.add(row.id, "en", record, digest, raw, "text/html", [],
+                                check_id="a", parser="2")
+    raw2, record2, digest2 = seed(umin, "umin-R000047329-v2")
+    change = Change("status", "recruiting", "active_not_recruiting", Severity.HIGH)
     with store.transaction():
-        v2 = store.add_version(row, "en", record2, content_hash(record2), raw2, "text/html",
-                               [change])
+        v2 = store.versions.add(row.id, "en", record2, digest2, raw2, "text/html", [change],
+                                check_id="b", parser="2")
     assert (v1.number, v2.number) == (1, 2)
-    assert store.latest_version(row.id, "en").id == v2.id
-    assert store.changes(v2.id) == [change]
-    assert store.raw_page(v1.page) == raw
-    stored = store.db.execute("select content, size from pages where sha256 = ?",
-                              [v1.page]).fetchone()
-    assert zlib.decompress(stored[0]) == raw and stored[1] == len(raw)
-    assert len(stored[0]) < len(raw) / 3
-    # the second version is stored against the first: a few hundred bytes, not kilobytes
-    page2, codec = store.db.execute("select length(content), compression from pages "
-                                    "where sha256 = ?", [v2.page]).fetchone()
-    assert codec == "zlib-dict" and page2 < 1000
-    assert store.raw_page(v2.page) == raw2
-    record_size = store.db.execute("select length(record) from versions where id = ?",
-                                   [v2.id]).fetchone()[0]
-    assert record_size < 1000
-    assert store.version(row.id, "en", 2).record == record2
-    # the canonical fields are readable columns
-    readable = store.db.execute("select status, date_last_modified, target_sample_size, "
-                                "secondary_ids from versions where id = ?", [v2.id]).fetchone()
-    assert readable == ("active_not_recruiting", "2025-06-10", 10, '["jRCT2063200014"]')
-    trial = store.get_trial(row.id)
-    assert (trial.status, trial.date_last_modified) == ("active_not_recruiting", "2025-06-10")
+    assert store.versions.latest(row.id, "en").id == v2.id
+    assert store.versions.changes(v2.id) == [change]
+    assert store.versions.raw_page(v1.page) == raw
+    assert store.versions.raw_page(v2.page) == raw2
+    db = store.database.db
+    size1, codec1 = db.execute("select length(content), compression from pages "
+                               "where sha256 = ?", [v1.page]).fetchone()
+    size2, codec2 = db.execute("select length(content), compression from pages "
+                               "where sha256 = ?", [v2.page]).fetchone()
+    assert (codec1, codec2) == ("zstd", "zstd-dict")
+    assert size1 < len(raw) / 3 and size2 < 1000
+    assert store.versions.get(row.id, "en", 2).record == record2
+    # the canonical fields are plain columns, for Datasette
+    assert db.execute("select status from versions where id = ?", [v2.id]).fetchone()[0] == \
+        "active_not_recruiting"
 
 
-def test_identical_raw_pages_are_stored_once(store, umin):
-    raw, record = seed_record(umin)
-    row, _ = store.watch(REF, source="cli", typed="x")
+def test_a_changed_version_of_a_300_kb_page_costs_under_2_kb(store, umin):
+    """Real jRCT pages are about 280 KB, far beyond zlib's window: the first page is a
+    zstd dictionary for the next ones."""
+    raw, record, digest = seed(umin)
+    base = cassette_body("jrct-jRCT2063200014-v1",
+                         "https://jrct.mhlw.go.jp/latest-detail/jRCT2063200014")
+    big1 = b"".join(base.replace(b"jRCT2063200014", b"jRCT2063%06d" % i) for i in range(18))
+    big2 = big1.replace(b"\xe5\x8b\x9f\xe9\x9b\x86\xe4\xb8\xad", "募集終了".encode(), 1)
+    assert len(big1) > 280_000
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
     with store.transaction():
-        store.add_version(row, "en", record, "a", raw, "text/html", [])
-        store.add_version(row, "en", record, "b", raw, "text/html", [])
-    assert store.db["pages"].count == 1
-
-
-def test_failed_checks_count_and_reset(store):
-    row, _ = store.watch(REF, source="cli", typed="x")
-    for _ in range(2):
-        with store.transaction():
-            store.record_fetch(row, url="u", language="en", started_at="t", outcome="failed",
-                               reason="timeout", error="timed out")
-            store.record_health(row, failed=True, error="timed out")
-    trial = store.get_trial(row.id)
-    assert (trial.consecutive_failures, trial.last_error) == (2, "timed out")
-    assert trial.last_success_at is None
+        store.versions.add(row.id, "en", record, digest, big1, "text/html", [], check_id="a",
+                           parser="2")
+    record.status = "active_not_recruiting"
     with store.transaction():
-        store.record_health(row, failed=False)
-    trial = store.get_trial(row.id)
-    assert trial.consecutive_failures == 0 and trial.last_error is None
-    assert trial.last_success_at is not None
-    assert store.db["fetches"].count == 2
+        v2 = store.versions.add(row.id, "en", record, "other", big2, "text/html", [],
+                                check_id="b", parser="2")
+    stored = store.database.db.execute("select length(content) from pages where sha256 = ?",
+                                       [v2.page]).fetchone()[0]
+    assert stored < 2000
+    assert store.versions.raw_page(v2.page) == big2
 
 
-def test_transaction_rolls_back_everything(store, umin):
-    raw, record = seed_record(umin)
-    row, _ = store.watch(REF, source="cli", typed="x")
-    with pytest.raises(RuntimeError), store.transaction():
-        store.add_version(row, "en", record, "h", raw, "text/html", [])
-        store.record_fetch(row, url="u", language="en", started_at="t", outcome="new")
-        raise RuntimeError("crash mid-check")
-    assert store.db["versions"].count == 0
-    assert store.db["fetches"].count == 0
-    assert store.db["pages"].count == 0
-
-
-def test_same_trial_added_under_both_ids_is_merged(store):
-    by_umin, _ = store.watch(TrialRef("umin", trial_id="UMIN000041461"), source="cli",
-                             typed="UMIN000041461")
-    by_receipt, _ = store.watch(TrialRef("umin", receipt_number="R000047329"), source="config",
-                                typed="R000047329")
-    assert by_umin.id != by_receipt.id
-    merged = store.set_ids(by_receipt, "UMIN000041461", "R000047329")
-    assert [t.id for t in store.trials()] == [merged.id]
-    assert (merged.trial_id, merged.receipt_number) == ("UMIN000041461", "R000047329")
-
-
-def test_unwatch_keeps_history(store, umin):
-    raw, record = seed_record(umin)
-    row, _ = store.watch(REF, source="cli", typed="x")
+def test_fetch_log_keeps_detail_for_the_retention_then_one_row_a_day(store):
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
     with store.transaction():
-        store.add_version(row, "en", record, "h", raw, "text/html", [])
-    store.unwatch(row)
-    assert store.trials() == []
-    assert len(store.versions(row.id)) == 1
+        for day in (1, 1, 2, 30):
+            for outcome in ("unchanged", "failed"):
+                store.fetches.record(FetchEntry(
+                    trial=row.id, url="u", language="en",
+                    started_at=f"2026-01-{day:02d}T10:00:00.000Z", outcome=outcome,
+                    reason="timeout" if outcome == "failed" else None, size=100))
+    with store.transaction():
+        folded = store.fetches.prune("2026-01-15T00:00:00.000Z")
+    assert folded == 6
+    db = store.database.db
+    assert db.execute("select count(*) from fetches").fetchone()[0] == 2
+    days = {r["day"]: r for r in db.query("select * from fetch_days order by day")}
+    assert set(days) == {"2026-01-01", "2026-01-02"}
+    assert (days["2026-01-01"]["fetches"], days["2026-01-01"]["failed"],
+            days["2026-01-01"]["bytes"]) == (4, 2, 400)
+    assert json.loads(days["2026-01-01"]["reasons"]) == {"timeout": 2}
 
 
-def test_unopenable_database_is_a_one_line_error(tmp_path):
-    bad = tmp_path / "not-a-db.db"
-    bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(Exception) as caught:
-        Store(bad)
-    assert "cannot open database" in str(caught.value)
-    assert "[storage] database" in str(caught.value)
+def test_read_only_store_reads_a_database_this_user_cannot_write(tmp_path, umin):
+    path = tmp_path / "data" / "m.db"
+    store = Store(path)
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
+    store.close()
+    (path.parent).chmod(stat.S_IRUSR | stat.S_IXUSR)
+    path.chmod(stat.S_IRUSR)
+    try:
+        if os.access(path, os.W_OK):
+            pytest.skip("running as a user who can write anything (root)")
+        reader = Store(path, read_only=True)
+        assert [r.label for r in reader.trials.watched()] == ["UMIN000041461"]
+        reader.close()
+        with pytest.raises(StoreError, match="read-only for this user"):
+            Store(path)
+    finally:
+        (path.parent).chmod(0o755)
+        path.chmod(0o644)
 
 
-def test_pre_release_database_is_refused_with_a_fix(tmp_path):
-    import sqlite3
+def test_read_only_open_never_writes(tmp_path):
+    path = tmp_path / "m.db"
+    Store(path).close()
+    before = path.read_bytes()
+    reader = Store(path, read_only=True)
+    reader.trials.all()
+    reader.close()
+    assert path.read_bytes() == before
 
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("create table meta (key text primary key, value text)")
-        conn.execute("insert into meta values ('schema_version', '2')")
-    with pytest.raises(Exception, match="pre-release build .* move it aside"):  # schema 2
+
+def test_a_missing_database_reads_as_empty(tmp_path):
+    reader = Store(tmp_path / "nothing.db", read_only=True)
+    assert reader.trials.all() == []
+    reader.close()
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_a_database_made_by_a_newer_release_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "m.db"
+    Store(path).close()
+    db = sqlite_utils.Database(path)
+    db["meta"].upsert({"key": "schema_version", "value": "99"}, pk="key")
+    db.close()
+    before = path.read_bytes()
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match="made by a newer ctr-monitor"):
+            Store(path, read_only=read_only)
+    assert path.read_bytes() == before
+
+
+def test_an_unrelated_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    db = sqlite_utils.Database(path)
+    db["trials"].insert({"id": 1, "name": "not ours"})
+    db.close()
+    with pytest.raises(StoreError, match="not a ctr-monitor database"):
         Store(path)
+    with pytest.raises(StoreError, match="not a ctr-monitor database"):
+        Store(path, read_only=True)
 
 
-def test_merge_carries_alerts_links_and_disagreements(store):
-    by_umin, _ = store.watch(TrialRef("umin", trial_id="UMIN000041461"), source="cli",
-                             typed="UMIN000041461")
-    twin = store.add_linked(TrialRef("jrct", trial_id="jRCT2063200014"))
-    # the surviving row has the largest id, so the stored pair order must be mended
-    by_receipt, _ = store.watch(TrialRef("umin", receipt_number="R000047329"), source="cli",
-                                typed="R000047329")
+def test_a_first_release_database_is_migrated_in_place(tmp_path, umin):
+    """A database of the first release (schema 5: receipt numbers in `trials`, zlib
+    records and pages against the first version) keeps its trials and history."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    m001_initial(db)
+    raw, record, _ = seed(umin)
+    old_record = record.to_dict()
+    old_record.pop("registry_ids")
+    old_record["receipt_number"] = "R000047329"
+    db["trials"].insert({"id": 1, "registry": "umin", "trial_id": "UMIN000041461",
+                         "receipt_number": "R000047329", "watched": 1, "added_at": "x",
+                         "consecutive_failures": 0})
+    db["trials"].insert({"id": 2, "registry": "jrct", "trial_id": "jRCT2063200014",
+                         "watched": 0, "added_at": "x", "consecutive_failures": 0})
+    db["pages"].insert({"sha256": "p1", "content": zlib.compress(raw), "compression": "zlib",
+                        "size": len(raw)})
+    data = json.dumps(old_record).encode()
+    db["versions"].insert({"id": 1, "trial": 1, "language": "en", "number": 1,
+                           "content_hash": "h", "seen_at": "2026-01-01T00:00:00.000Z",
+                           "record": zlib.compress(data), "record_codec": "zlib",
+                           "page": "p1", "change_count": 0, "title_public": record.title_public})
+    compressor = zlib.compressobj(9, zdict=data)
+    second = json.dumps({**old_record, "status": "completed"}).encode()
+    db["versions"].insert({"id": 2, "trial": 1, "language": "en", "number": 2,
+                           "content_hash": "h2", "seen_at": "2026-02-01T00:00:00.000Z",
+                           "record": compressor.compress(second) + compressor.flush(),
+                           "record_codec": "zlib-dict", "record_base": 1, "page": "p1",
+                           "change_count": 1})
+    db["links"].insert({"trial": 1, "linked_trial": 2, "found_at": "x"})
+    db.close()
+
+    store = Store(path)
+    assert store.trials.find(RECEIPT).trial_id == "UMIN000041461"
+    versions = store.versions.list(1)
+    assert [v.record.status for v in versions] == ["recruiting", "completed"]
+    assert versions[0].record.registry_ids == {"receipt_number": "R000047329"}
+    assert store.versions.raw_page("p1") == raw
+    codecs = store.database.db.execute("select record_codec from versions order by id")
+    assert [c[0] for c in codecs] == ["zstd", "zstd-dict"]
+    assert store.links.linked(1) == [2]
+    assert store.versions.search("cirrhosis") == [1]
+    store.close()
+
+
+def test_changes_view_shows_text_values_as_plain_text(store, umin):
+    raw, record, digest = seed(umin)
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
+    change = Change("status", "recruiting", "active_not_recruiting", Severity.HIGH)
     with store.transaction():
-        store.enqueue_alert(delivery_id="d1", channel="webhook:x", event="trial.fetch_failing",
-                            trial=by_umin.id, payload={"event": "trial.fetch_failing"}, now="t")
-        store.link(by_umin, twin)
-        store.db["disagreements"].insert({"trial": min(by_umin.id, twin.id),
-                                          "other_trial": max(by_umin.id, twin.id),
-                                          "field": "status", "values": "{}",
-                                          "severity": "high", "opened_at": "t"})
+        store.versions.add(row.id, "en", record, digest, raw, "text/html",
+                           [change, Change("target_sample_size", 10, 12, Severity.HIGH)],
+                           check_id="a", parser="2")
+    db = store.database.db
+    rows = list(db.query("select field, old, new from changes order by field"))
+    assert rows[0] == {"field": "status", "old": "recruiting", "new": "active_not_recruiting"}
+    assert db.execute("select count(*) from changes where new = 'active_not_recruiting'"
+                      ).fetchone()[0] == 1
+
+
+def test_japanese_and_english_titles_are_searchable(store, umin):
+    raw, record, digest = seed(umin)
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
+    ja_raw = (CASSETTES / "umin-R000047329-v1" / "view-ja.html").read_bytes()
+    ja = derive(umin, ja_raw.decode(), "ja", VIEW_EN.replace("ctr_e", "ctr")).record
     with store.transaction():
-        merged = store.set_ids(by_receipt, "UMIN000041461", "R000047329")
-    assert store.db.execute("select trial from alerts").fetchall() == [(merged.id,)]
-    assert [t.id for t in store.linked(merged.id)] == [twin.id]
-    assert [t.id for t in store.linked(twin.id)] == [merged.id]
-    assert store.open_disagreements(merged.id, twin.id)["status"]["severity"] == "high"
+        store.versions.add(row.id, "en", record, digest, raw, "text/html", [], check_id="a",
+                           parser="2")
+        store.versions.add(row.id, "ja", ja, "j", ja_raw, "text/html", [], check_id="a",
+                           parser="2")
+    assert store.versions.search("肝硬変") == [row.id]
+    assert store.versions.search("CIRRHOSIS") == [row.id]
+    assert store.versions.search("肝") == [row.id]  # short words: a plain scan
+    assert store.versions.search("白血病") == []

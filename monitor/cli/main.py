@@ -65,7 +65,7 @@ def cli(ctx: click.Context, config_path: Path | None, record_dir: Path | None,
     """Watch clinical-trial registries (UMIN-CTR, jRCT) and report what changed."""
     if record_dir and replay_dir:
         raise click.UsageError("--record and --replay cannot be used together")
-    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.WARNING
+    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.ERROR
     level = {0: quiet, 1: logging.INFO}.get(verbose, logging.DEBUG)
     setup_logging(level, log_format)
     ctx.obj = Options(config_path, record_dir, replay_dir, debug)

@@ -308,7 +308,8 @@ def consistency_text(states: Sequence[PairState], lang: str) -> str:
         elif state.state == "agree":
             lines.append(f"{names}: {phrase('pair_all_agree', lang)}")
         else:
-            lines.append(f"{names}: {phrase('disagreements', lang, count=len(state.disagreements))}")
+            count = len(state.disagreements)
+            lines.append(f"{names}: {phrase('disagreements', lang, count=count)}")
             for d in state.disagreements:
                 lines.append(f"  {severity_name(d.severity, lang):<6}  "
                              f"{disagreement_text(d.field, d.values, lang)} "
@@ -382,3 +383,67 @@ def alerts_table(console: Console, rows: Sequence[AlertRow], lang: str) -> None:
             short_time(row.next_attempt_at, lang) if row.status == "pending" else "—",
             row.last_error or "")))
     console.print(table)
+
+
+# --- records and parse health -------------------------------------------------------------
+
+
+def record_text(record: Any) -> str:
+    from monitor.normalize.record import CANONICAL_FIELDS
+
+    width_ = max(len(name) for name in CANONICAL_FIELDS)
+    data = record.to_dict()
+    lines = [f"{name.ljust(width_)}  {value_text(name, data.get(name), 'en', record.registry)}"
+             for name in CANONICAL_FIELDS]
+    fields = data.get("fields") or {}
+    count = sum(len(labels) for labels in fields.values())
+    lines.append(f"{'fields'.ljust(width_)}  {count} raw fields in {len(fields)} sections "
+                 "(--format json shows them)")
+    return "\n".join(lines)
+
+
+def doctor_text(report: Any) -> str:
+    from monitor.maintenance.doctor import SHOWN
+
+    lines = []
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for page in report.pages:
+        groups.setdefault((page.registry, page.language), []).append(page)
+    if not groups:
+        lines.append("no stored pages to check: run `ctr-monitor check` first, or "
+                     "`ctr-monitor doctor --live` (needs network access)")
+    for (registry, language), pages in sorted(groups.items()):
+        read = [p for p in pages if p.error is None]
+        lines.append(f"{registry_name(registry, 'en')} [{language}]: {len(read)} of "
+                     f"{len(pages)} page{'s' if len(pages) != 1 else ''} parse")
+        for name in SHOWN:
+            found = sum(1 for p in read if p.found.get(name))
+            mark = "ok " if read and found == len(read) else ("-- " if not found else "~  ")
+            lines.append(f"  {mark} {name:<22} {found}/{len(read)}")
+        unknown = sorted({label for p in read for label in p.unknown_labels})
+        if unknown:
+            lines.append("  unknown labels: " + ", ".join(unknown[:30])
+                         + (f" (+{len(unknown) - 30})" if len(unknown) > 30 else ""))
+        for page in pages:
+            if page.error:
+                lines.append(f"  ! {page.trial}: {page.error}")
+            elif page.missing_required:
+                lines.append(f"  ! {page.trial}: no {', '.join(page.missing_required)}")
+    if report.unknown_labels:
+        lines.append("labels seen by checks that the parsers do not know:")
+        for item in report.unknown_labels[:40]:
+            lines.append(f"  {item['registry']} [{item['language']}] {item['label']} "
+                         f"(since {str(item['first_seen_at'])[:10]})")
+    if report.listing_disagreements:
+        lines.append("pages that disagreed with the registry's listing (CSV):")
+        for item in report.listing_disagreements[:40]:
+            lines.append(f"  trial #{item['trial']} {item['field']}: page "
+                         f"{item['page_value']}, listing {item['listing_value']} "
+                         f"({str(item['seen_at'])[:10]})")
+    if report.cassette:
+        lines.append(f"pages saved as a cassette in {report.cassette} (attach it to a bug "
+                     "report)")
+    lines.append("verdict: " + ("the parsers read every page" if report.ok else
+                                "a page lacks a field every page has: the registry may have "
+                                "changed its layout (see above)"))
+    return "\n".join(lines)

@@ -122,8 +122,6 @@ def check(ctx: click.Context, ids: tuple[str, ...], full: bool, fmt: str,
                                          indent="    "))
 
     total = len(ids) or len(monitor.watched())
-    if fmt == "text" and not show_progress and total:
-        click.echo(phrase("checking", lang, count=total), err=True)
     with progress:
         task = progress.add_task(phrase("checking", lang, count=total), total=total)
         result = monitor.check(ids, full=full, progress=on_page)

@@ -135,7 +135,8 @@ def _http(section: Section) -> tuple[Any, float | None]:
     timeout = section.duration("timeout", "30s", minimum=1, maximum=600)
     deadline = section.duration("deadline", "90s", minimum=timeout, maximum=3600,
                                 floor_reason="no less than [http] timeout")
-    max_wait = section.duration("max_wait", "60s", maximum=deadline)
+    max_wait = (section.duration("max_wait", "60s", maximum=deadline) if section.has("max_wait")
+                else min(60.0, deadline / 2))
     # Its floor depends on the registries' hosts: each registry checks the value it gets.
     min_interval = (section.duration("min_interval", "5s") if section.has("min_interval")
                     else None)

@@ -56,8 +56,9 @@ def title_similarity(a: str | None, b: str | None) -> float | None:
 
 
 def compare_linked(a: TrialRecord, b: TrialRecord,
-                   rules: ConsistencyRules = ConsistencyRules()) -> list[Disagreement]:
+                   rules: ConsistencyRules | None = None) -> list[Disagreement]:
     """Disagreements between two linked records, most severe first."""
+    rules = rules or ConsistencyRules()
     ra, rb = a.registry, b.registry
     found: list[Disagreement] = []
 

@@ -13,6 +13,7 @@ carries the change, once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
@@ -21,7 +22,6 @@ from monitor.diff.severity import Severity
 from monitor.normalize.record import CANONICAL_FIELDS, TrialRecord
 from monitor.normalize.values import comparable
 from monitor.parse.html import label_key
-from monitor.registries.base import DiffRules
 
 # Where a record came from, in which language, and under which registry keys, is not
 # trial content; the raw status words are reported through ``status``.
@@ -42,6 +42,19 @@ DEFAULT_SEVERITY_RULES: tuple[tuple[str, Severity], ...] = (
     ("*Outcome*", Severity.MEDIUM),
     ("*", Severity.LOW),
 )
+
+
+@dataclass(frozen=True)
+class DiffRules:
+    """A registry's part of the diff policy.
+
+    ``canonical_sources`` maps a raw field path to the canonical field built from it, so a
+    change is reported once, under its canonical name; ``severity`` are ``(glob, severity)``
+    rules on its raw field paths, tried after the user's overrides.
+    """
+
+    canonical_sources: Mapping[str, str] = field(default_factory=dict)
+    severity: tuple[tuple[str, Severity], ...] = ()
 
 
 def source_key(path: str) -> str:

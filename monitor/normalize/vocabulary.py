@@ -191,6 +191,129 @@ PHRASES: dict[str, Words] = {
         "追加されてから一度も確認に成功していません — 監視が止まっていませんか？"),
     "alert_detected": Words("Detected {at} · delivery {delivery}", "検出 {at} · 配信 {delivery}"),
     "alert_test": Words("(test alert from ctr-monitor)", "（ctr-monitor からのテスト通知）"),
+    # the command line
+    "never": Words("never", "なし"),
+    "checking": Words("checking {count:trial|trials}…", "{count:,}件の試験を確認しています…"),
+    "check_failed": Words("failed: {error}", "失敗：{error}"),
+    "check_deferred": Words("deferred: {error}", "延期：{error}"),
+    "check_first_version": Words("first version stored ({summary})",
+                                 "最初の版を保存しました（{summary}）"),
+    "check_unchanged": Words("unchanged since version {version} ({summary})",
+                             "第{version}版から変更なし（{summary}）"),
+    "check_unchanged_listed": Words(
+        "unchanged since version {version}, by the registry's daily listing ({summary})",
+        "登録の日次一覧によると第{version}版から変更なし（{summary}）"),
+    "check_changed": Words("CHANGED → version {version}", "変更あり → 第{version}版"),
+    "no_changes_here": Words("(no changes)", "（変更なし）"),
+    "diff_title": Words("{trial} ({registry}, {language}): version {old} → {new}, seen {seen} UTC",
+                        "{trial}（{registry}、{language}）：第{old}版 → 第{new}版、"
+                        "検出 {seen}（UTC）"),
+    "diff_one_version": Words(
+        "{trial} ({registry}, {language}): only one version so far (seen {seen} UTC): "
+        "nothing to compare yet",
+        "{trial}（{registry}、{language}）：まだ1つの版しかありません（検出 {seen}（UTC））"),
+    "health_ok": Words("ok", "正常"),
+    "health_never_checked": Words("not checked yet", "未確認"),
+    "health_failing": Words("{count:failed check|failed checks} in a row: {error}",
+                            "確認の失敗が{count:,}回連続：{error}"),
+    "health_overdue": Words("OVERDUE: no successful check since {since}",
+                            "遅延：{since}以降確認に成功していません"),
+    "health_paused": Words("waiting: {host} {kind} until {until}",
+                           "待機中：{host}が{kind}（{until}まで）"),
+    "host_blocked": Words("refuses requests", "アクセスを拒否"),
+    "host_unreachable": Words("cannot be reached", "に接続できません"),
+    "host_paused_line": Words("{host} {kind} ({reason}): requests paused until {until} UTC",
+                              "{host}が{kind}（{reason}）：{until}（UTC）までアクセスを停止"),
+    "flag_paused": Words("{host} {kind}: checks wait until {until} UTC",
+                         "{host}が{kind}：{until}（UTC）まで確認を待機"),
+    "pair_not_compared": Words("{other}: not compared yet", "{other}：未比較"),
+    "pair_agrees": Words("agrees with {other}", "{other}と一致"),
+    "pair_differs": Words("{other} differs: {fields}", "{other}と不一致：{fields}"),
+    "pair_never_compared": Words("not compared yet (one side has no version)",
+                                 "未比較（一方に版がありません）"),
+    "pair_all_agree": Words("agree on status, sample size, last-modified date and titles",
+                            "進捗状況・目標参加者数・最終更新日・試験名が一致"),
+    "disagreements": Words("{count:disagreement|disagreements}", "{count:,}件の不一致"),
+    "disagreement_opened": Words("now disagree", "不一致が発生"),
+    "disagreement_resolved": Words("agree again", "不一致が解消"),
+    "since_date": Words("since {date}", "{date}から"),
+    "col_trial": Words("trial", "試験"),
+    "col_registry": Words("registry", "登録"),
+    "col_status": Words("status", "進捗状況"),
+    "col_last_modified": Words("last modified", "最終更新"),
+    "col_versions": Words("versions", "版"),
+    "col_last_check": Words("last check", "最終確認"),
+    "col_health": Words("health", "状態"),
+    "col_consistency": Words("linked records", "関連する登録"),
+    "compact_details": Words("modified {modified} · {versions:version|versions} · "
+                             "checked {checked}",
+                             "最終更新 {modified} · {versions:,}版 · 確認 {checked}"),
+    "first_version": Words("first version", "最初の版"),
+    "history_modified": Words("modified {date}", "最終更新 {date}"),
+    "history_size": Words("size {size}", "目標 {size}"),
+    "no_watches": Words("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
+                        "or list it under [[watch]] in the config",
+                        "監視中の試験はありません：`ctr-monitor add UMIN000041461` で追加するか、"
+                        "設定ファイルの [[watch]] に書いてください"),
+    "no_versions_yet": Words("{trial}: no versions yet; run `ctr-monitor check {trial}`",
+                             "{trial}：まだ版がありません。`ctr-monitor check {trial}` を実行して"
+                             "ください"),
+    "no_links": Words("no linked records yet: a check follows the jRCT/UMIN IDs a trial lists "
+                      "under its secondary IDs ([links] follow)",
+                      "関連する登録はまだありません：確認のたびに、試験の他機関IDに載っている"
+                      "jRCT/UMIN IDをたどります（[links] follow）"),
+    "search_nothing": Words("no stored trial mentions {text!r}",
+                            "「{text}」を含む保存済みの試験はありません"),
+    "watched": Words("(watched)", "（監視中）"),
+    "no_queries": Words("no [[query]] in the config", "設定ファイルに [[query]] がありません"),
+    "query_line": Words("{name}: “{text}” — {count:match|matches} in the registry listing, "
+                        "{announced:new trial|new trials} announced",
+                        "{name}：「{text}」— 登録一覧で{count:,}件、新規{announced:,}件を通知"),
+    "query_nothing": Words("no trial in the registry listings matches {name!r} (the listing "
+                           "is read by `ctr-monitor check`)",
+                           "登録一覧に「{name}」に合う試験はありません（一覧は `ctr-monitor check` "
+                           "で読み込まれます）"),
+    "registered_on": Words("registered {date}", "登録 {date}"),
+    "listing_failed": Words("{registry}'s daily listing could not be read ({error}): "
+                            "every page was fetched instead",
+                            "{registry}の日次一覧を読めませんでした（{error}）：代わりに各ページを"
+                            "取得しました"),
+    "listing_line": Words("{registry} daily listing: read {checked} UTC, {rows:row|rows}",
+                          "{registry}の日次一覧：{checked}（UTC）に確認、{rows:,}行"),
+    "offline_hint": Words("no network here? try the offline demo: ctr-monitor --replay "
+                          "cassettes/seed-v1 check",
+                          "ネットワークがありませんか？オフラインのデモ：ctr-monitor --replay "
+                          "cassettes/seed-v1 check"),
+    "daemon_running": Words("daemon: running (pid {pid})", "デーモン：実行中（pid {pid}）"),
+    "daemon_not_running": Words("daemon: not running", "デーモン：停止中"),
+    "database_at": Words("database: {path}", "データベース：{path}"),
+    "alert_backlog": Words("alerts: {pending:,} waiting, {dead:,} given up, {delivered:,} "
+                           "delivered",
+                           "通知：待機{pending:,}件、断念{dead:,}件、配信済み{delivered:,}件"),
+    "status_checked": Words("last check {last}, last success {success}, next {next}",
+                            "最終確認 {last}、最終成功 {success}、次回 {next}"),
+    "alert_overdue_recovered": Words("checked successfully again", "再び確認に成功しました"),
+    "alert_blocked": Words("{host} refuses our requests: paused until {until} UTC",
+                           "{host}がアクセスを拒否しています：{until}（UTC）まで停止"),
+    "alert_blocked_body": Words(
+        "{host} refused our requests ({reason}). Every request to it is paused until "
+        "{until} UTC, then one probe; checks of its trials wait meanwhile (they are not "
+        "failures).",
+        "{host}がアクセスを拒否しました（{reason}）。{until}（UTC）まで全てのアクセスを停止し、"
+        "その後1回だけ確認します。その間、この登録の試験の確認は待機します（失敗ではありません）。"),
+    "alert_unblocked": Words("{host} answers again: checks resumed",
+                             "{host}が再び応答しています：確認を再開しました"),
+    "alert_unblocked_body": Words("{host} answers our requests again.",
+                                  "{host}が再びアクセスに応答しています。"),
+    "alert_listing_failing": Words("{registry}'s daily listing cannot be read: checking "
+                                   "pages instead",
+                                   "{registry}の日次一覧を読めません：代わりに各ページを確認します"),
+    "alert_listing_recovered": Words("{registry}'s daily listing is read again",
+                                     "{registry}の日次一覧を再び読めるようになりました"),
+    "alert_registered": Words("New trial for “{query}”: {trial} {title}",
+                              "「{query}」に新しい試験：{trial} {title}"),
+    "alert_registered_body": Words("Recruitment status: {status}. Registered {date}.",
+                                   "進捗状況：{status}。登録日：{date}。"),
     # UMIN-CTR and jRCT records of one trial that disagree
     "consistency_field": Words("{field} (linked registries differ)", "{field}（登録間の不一致）"),
     "consistency_status": Words("{a} says {a_status}, {b} says {b_status}",

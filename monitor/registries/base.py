@@ -13,12 +13,12 @@ of their own. The core only ever matches them by name and value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from monitor.config.section import Section, format_duration, is_loopback_url, parse_duration
-from monitor.diff.severity import Severity
+from monitor.diff.policy import DiffRules
 from monitor.errors import ConfigError
 from monitor.normalize.record import TrialRecord
 from monitor.parse.html import ParsedPage
@@ -97,19 +97,6 @@ def read_common_settings(section: Section, *, default_base_url: str,
         raise ConfigError(f"[http] min_interval = {format_duration(interval)}: at least "
                           f"{format_duration(floor)} for {section.name} ({base_url}), {reason}")
     return base_url, chosen, interval
-
-
-@dataclass(frozen=True)
-class DiffRules:
-    """A registry's part of the diff policy.
-
-    ``canonical_sources`` maps a raw field path to the canonical field built from it, so a
-    change is reported once, under its canonical name; ``severity`` are ``(glob, severity)``
-    rules on its raw field paths, tried after the user's overrides.
-    """
-
-    canonical_sources: Mapping[str, str] = field(default_factory=dict)
-    severity: tuple[tuple[str, Severity], ...] = ()
 
 
 class BulkListing(Protocol):

@@ -55,11 +55,12 @@ def report_html(reports: Sequence[TrialReport], since: str, generated_at: str,
     day = since[:10]
     changes, trials = counts(reports)
     title = phrase("report_title", lang, since=day)
+    at = generated_at[:16].replace("T", " ")
     parts = ["<!DOCTYPE html>", f'<html lang="{_e(lang)}"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(title)}</title>", f"<style>{_CSS}</style></head><body><main>",
              f"<h1>{_e(title)}</h1>",
-             f'<p class="meta">{_e(phrase("generated_at", lang, at=generated_at[:16].replace("T", " ")))}'
+             f'<p class="meta">{_e(phrase("generated_at", lang, at=at))}'
              f" · {_e(phrase('changes_in_trials', lang, changes=changes, trials=trials))}</p>"]
     if not reports:
         parts.append(f'<p class="card">{_e(phrase("no_changes", lang))}</p>')

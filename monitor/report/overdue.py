@@ -38,7 +38,8 @@ class OverdueFlag:
 
 
 def overdue_flags(record: TrialRecord, today: date,
-                  rules: OverdueRules = OverdueRules()) -> list[OverdueFlag]:
+                  rules: OverdueRules | None = None) -> list[OverdueFlag]:
+    rules = rules or OverdueRules()
     flags = []
     status = record.status
     completion = _date(record.date_completion)

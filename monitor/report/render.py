@@ -8,7 +8,7 @@ with a little context.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from monitor.diff.changes import Change
 from monitor.diff.text import format_markdown, format_text, line_changes, markdown_escape
@@ -172,10 +172,14 @@ def report_markdown(reports: Sequence[TrialReport], since: str, lang: str = "en"
         flags = flag_lines(report, lang)
         if flags:
             out += [f"- ⚠ {md(line)}" for line in flags] + [""]
-        by_field = {item.change.field: item for item in report.changes}
         out += _markdown_changes([item.change for item in report.changes], lang, registry,
-                                 lambda c: change_where(by_field[c.field], lang))
+                                 _where_of(report, lang))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _where_of(report: TrialReport, lang: str) -> Callable[[Change], str]:
+    by_field = {item.change.field: item for item in report.changes}
+    return lambda change: change_where(by_field[change.field], lang)
 
 
 def report_json(reports: Sequence[TrialReport], since: str, generated_at: str) -> str:

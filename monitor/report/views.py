@@ -88,7 +88,7 @@ def overview(monitor: Monitor, today: date) -> list[TrialOverview]:
     """Watched trials in the order they were added, each followed by the twins it links
     to; a trial is listed once (a watched twin at its own place)."""
     store = monitor.store
-    watched = store.trials.watched()
+    watched = monitor.watched()
     counts = store.versions.counts()
     paused = {row.host: row for row in store.hosts.all()}
     watched_ids = {row.id for row in watched}
@@ -238,7 +238,7 @@ def status(monitor: Monitor, daemon_pid: int | None) -> StatusReport:
                              "last_error": state.last_error})
     return StatusReport(
         daemon_pid=daemon_pid, database=str(monitor.config.database),
-        watches=store.trials.watched(),
+        watches=monitor.watched(),
         alerts={name: counts.get(name, 0) for name in ("pending", "dead", "delivered")},
         paused=store.hosts.all(), listings=listings)
 

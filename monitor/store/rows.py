@@ -11,6 +11,7 @@ from monitor.diff.changes import Change
 from monitor.diff.severity import Severity
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import TrialRef
+from monitor.registries.listing import ListingEntry  # noqa: F401 (re-exported)
 
 
 def iso_time(timestamp: float) -> str:

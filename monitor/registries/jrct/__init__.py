@@ -7,11 +7,11 @@ from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 from monitor.config.section import Section
+from monitor.diff.policy import DiffRules
 from monitor.diff.severity import Severity
 from monitor.normalize.record import TrialRecord
 from monitor.parse.html import ParsedPage
 from monitor.registries.base import (
-    DiffRules,
     FetchText,
     RegistrySettings,
     TrialRef,

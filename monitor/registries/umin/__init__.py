@@ -15,17 +15,18 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from monitor.config.section import Section
+from monitor.diff.policy import DiffRules
 from monitor.diff.severity import Severity
 from monitor.errors import NotFoundError
 from monitor.normalize.record import TrialRecord
 from monitor.parse.html import ParsedPage
 from monitor.registries.base import (
-    DiffRules,
     FetchText,
     RegistrySettings,
     TrialRef,
     read_common_settings,
 )
+from monitor.registries.umin.bulk import UminListing
 from monitor.registries.umin.labels import RECEIPT_NUMBER, TRIAL_ID, map_status
 from monitor.registries.umin.search import parse_search_page
 from monitor.registries.umin.view import PARSER_VERSION, normalize_view_page, parse_view_page
@@ -62,7 +63,8 @@ class UminRegistry:
         self.settings = settings or UminSettings(DEFAULT_BASE_URL, ("en",), 5.0)
         self.base_url = self.settings.base_url
         self.rules = RULES
-        self.bulk = None  # the daily CSV, once wired
+        self.bulk = (UminListing(self.settings.csv_url, self.settings.max_page_age)
+                     if self.settings.use_csv else None)
 
     @classmethod
     def read_settings(cls, section: Section, http_min_interval: float | None) -> UminSettings:

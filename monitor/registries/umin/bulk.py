@@ -38,15 +38,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Literal, TypeVar, cast
 
-from monitor.errors import MonitorError
+from monitor.errors import BulkDataError
 from monitor.normalize.values import has_japanese, parse_date, split_bilingual
+from monitor.registries.listing import ListingEntry
 from monitor.registries.umin.labels import RECEIPT_NUMBER, TRIAL_ID, map_status
-
-
-class BulkDataError(MonitorError):
-    """UMIN-CTR's bulk CSV cannot be read, wholly or to its end: nothing read from it
-    may be trusted."""
-
 
 # Every known label of each column this reader uses, in either language. Matching is
 # on the normalized text (NFKC, case-folded, whitespace removed) of a whole header
@@ -618,3 +613,25 @@ def _bilingual(record: list[str], columns: FieldColumns,
     ja = convert(record[columns.ja]) if columns.ja is not None else None
     en = convert(record[columns.en]) if columns.en is not None else None
     return ja, en
+
+
+class UminListing:
+    """UMIN-CTR's daily CSV as the registry's bulk listing (see ``BulkListing``)."""
+
+    def __init__(self, url: str, max_page_age: float) -> None:
+        self.url = url
+        self.max_page_age = max_page_age
+
+    def read(self, path: Path) -> Iterator[ListingEntry]:
+        with read_listing(path) as reader:
+            for row in reader:
+                yield ListingEntry(
+                    registry="umin", trial_id=row.trial_id,
+                    keys={"receipt_number": row.receipt_number} if row.receipt_number else {},
+                    status=row.status, status_raw=row.status_raw,
+                    date_last_modified=row.date_last_modified,
+                    date_registered=row.date_registered,
+                    target_sample_size=row.target_sample_size, title_ja=row.title_ja,
+                    title_en=row.title_en, title_public_ja=row.title_public_ja,
+                    title_public_en=row.title_public_en, conditions_ja=row.conditions_ja,
+                    conditions_en=row.conditions_en)
