@@ -27,7 +27,9 @@ class TrialRecord:
 
     Dates are ISO ``YYYY-MM-DD`` strings (or None); ``fields`` keeps every raw field as
     ``{section: {label: value}}`` so that what the canonical fields leave out still
-    diffs.
+    diffs. Titles and conditions are English where the page has English (they are
+    compared across registries), Japanese only where it has none; the ``*_ja`` fields
+    hold the Japanese side where the page has one, so neither language is lost.
     """
 
     registry: str
@@ -37,6 +39,8 @@ class TrialRecord:
     receipt_number: str | None = None
     title_public: str | None = None
     title_scientific: str | None = None
+    title_public_ja: str | None = None
+    title_scientific_ja: str | None = None
     status: str = "unknown"
     status_raw: str | None = None
     date_registered: str | None = None
@@ -47,6 +51,7 @@ class TrialRecord:
     target_sample_size: int | None = None
     secondary_ids: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
+    conditions_ja: list[str] = field(default_factory=list)
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
