@@ -183,19 +183,17 @@ def clean_text(text: str) -> str:
 
     Non-breaking and ideographic spaces count as spaces; runs of blank lines shrink to
     one; every line is stripped. The result is what gets stored and compared.
+    (``" ".join(s.split())`` collapses the same Unicode spaces as a regex, faster.)
     """
     if text.isprintable():  # no control, zero-width or special spaces, no newline, no BREAK
-        return text.strip() if "  " not in text else _SPACES.sub(" ", text).strip()
+        return text.strip() if "  " not in text else " ".join(text.split())
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     if BREAK not in text:
-        if _NEEDS_SPACING.search(text) is None:  # most labels and short values
-            return text.strip()
-        return _SPACES.sub(" ", text).strip()
-    text = _SPACES.sub(" ", text)
+        return " ".join(text.split())
     out: list[str] = []
     for line in text.split(BREAK):
-        line = line.strip()
+        line = " ".join(line.split())
         if line or (out and out[-1]):
             out.append(line)
     while out and not out[-1]:

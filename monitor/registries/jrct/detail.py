@@ -28,6 +28,7 @@ from monitor.errors import ParseError
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import parse_date, parse_int
 from monitor.parse.html import (
+    BREAK,
     FieldValue,
     ParsedPage,
     RawField,
@@ -155,9 +156,13 @@ def _header_meaning(label: str) -> str:
 
 def _heading(node: LexborNode) -> str:
     """Heading text without its numbering (``２　``, ``（１）``)."""
-    text = clean_text(node.text(deep=True, strip=False)).replace("\n", " ")
-    text = unicodedata.normalize("NFKC", text).strip()
-    return re.sub(r"^(?:\(?\d+\)?[\s.、]*)+", "", text).strip()
+    text = " ".join(node.text(deep=True, strip=False).replace(BREAK, " ").split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _NUMBERING.sub("", text).strip()
+
+
+_NUMBERING = re.compile(r"^(?:\(?\d+\)?[\s.、]*)+")
 
 
 def _inside_table(node: LexborNode) -> bool:
@@ -175,16 +180,16 @@ def _split_label(cell: LexborNode, raw: str | None = None) -> tuple[str, str]:
     raw = clean_text(cell.text(deep=True, strip=False)) if raw is None else raw
     if "/" not in raw and "\n" not in raw:  # one label, one language: most cells
         return (raw, "") if is_japanese(raw) else ("", raw)
-    labels = [node_text(label).replace("\n", " ") for label in cell.iter()
-              if label.tag == "label"]
-    labels = [label for label in labels if label]
-    if len(labels) >= 2:
-        return labels[0], labels[1]
-    for separator in ("/", "\n"):
+    for separator in ("/", "\n"):  # 日本語 / English, or 日本語<br>English
         head, sep, tail = raw.partition(separator)
         if sep and head.strip() and tail.strip() and is_japanese(head) \
                 and not is_japanese(tail):
             return head.strip().replace("\n", " "), tail.strip().replace("\n", " ")
+    labels = [node_text(label).replace("\n", " ") for label in cell.iter()
+              if label.tag == "label"]  # a Japanese half with a "/" of its own
+    labels = [label for label in labels if label]
+    if len(labels) >= 2:
+        return labels[0], labels[1]
     raw = raw.replace("\n", " ").strip()
     return (raw, "") if is_japanese(raw) else ("", raw)
 
