@@ -363,6 +363,11 @@ def _jrct_same_status(page: str) -> tuple[str, str]:
     return raw, raw
 
 
+def cut(percent: int) -> Callable[[str, str], str]:
+    """The page cut short after ``percent`` % of its text."""
+    return lambda text, page: text[:len(text) * percent // 100]
+
+
 MUTATIONS = [
     Mutation("wrapper-divs", "same", umin_wrappers, jrct_wrappers),
     Mutation("renamed-classes-ids", "same", renamed_classes_ids, renamed_classes_ids),
@@ -400,9 +405,7 @@ MUTATIONS = [
     Mutation("maintenance-page", "error", lambda t, p: MAINTENANCE, lambda t, p: MAINTENANCE),
     Mutation("cut-before-closing-tag", "error", lambda t, p: t[:t.rindex("</html>")],
              lambda t, p: t[:t.rindex("</html>")]),
-    *(Mutation(f"truncated-{percent:02d}pct", "error",
-               lambda t, p, f=percent / 100: t[:int(len(t) * f)],
-               lambda t, p, f=percent / 100: t[:int(len(t) * f)])
+    *(Mutation(f"truncated-{percent:02d}pct", "error", cut(percent), cut(percent))
       for percent in range(5, 100, 5)),
 ]
 

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 from monitor.normalize.record import TrialRecord
 from monitor.parse.html import ParsedPage
 from monitor.registries.base import FetchText, TrialRef
+from monitor.registries.jrct.detail import PARSER_VERSION as PARSER_VERSION
 from monitor.registries.jrct.detail import normalize_detail_page, parse_detail_page
 from monitor.registries.jrct.labels import _INPUT_ID, map_status
 

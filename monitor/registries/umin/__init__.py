@@ -18,6 +18,7 @@ from monitor.parse.html import ParsedPage
 from monitor.registries.base import FetchText, TrialRef
 from monitor.registries.umin.labels import RECEIPT_NUMBER, TRIAL_ID, map_status
 from monitor.registries.umin.search import parse_search_page
+from monitor.registries.umin.view import PARSER_VERSION as PARSER_VERSION
 from monitor.registries.umin.view import normalize_view_page, parse_view_page
 
 NAME = "umin"

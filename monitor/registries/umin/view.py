@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -182,13 +182,11 @@ def _value_nodes(h3: LexborNode, crowded: tuple[set[int], set[int]],
     return side_by_side
 
 
-def _following(node: LexborNode) -> list[LexborNode]:
-    siblings = []
+def _following(node: LexborNode) -> Iterator[LexborNode]:
     sibling = node.next
     while sibling is not None:
-        siblings.append(sibling)
+        yield sibling
         sibling = sibling.next
-    return siblings
 
 
 def _parse_block(heading: LexborNode, nodes: Iterable[LexborNode]) -> _Block:
