@@ -252,8 +252,6 @@ def jrct_boilerplate(text: str, page: str) -> str:
 _ERAS = {"令和": 2018, "平成": 1988}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
-_MONTHS_2026 = ("Jan.", "Feb.", "March.", "April.", "May.", "June.", "July.", "Aug.",
-                "Sep.", "Oct.", "Nov.", "Dec.")  # jRCT 2026: "Oct. 03, 2025", "April. 27, 2024"
 _EN_DATE = r"([A-Z][a-z]{2})\. (\d{2}), (\d{4})"
 
 
@@ -293,8 +291,9 @@ def jrct_2026_labels(text: str, page: str) -> str:
                          ("Secondary ID(s)", "Secondary ID No."),
                          ("Issuing Authority", "Name of Other Registries")):
             text = sub(re.escape(f"<label>{old}</label>"), f"<label>{new}</label>", text)
-        return sub(_EN_DATE, lambda m: f"{_MONTHS_2026[_month(m[1]) - 1]} {m[2]}, {m[3]}",
-                   text)
+        # the pages already write "Aug. 26, 2020" (like 2026's "Oct. 03, 2025"): switch
+        # to 2026's other style, "April. 27, 2024", a full month name with a dot
+        return sub(_EN_DATE, lambda m: f"{_MONTHS[_month(m[1]) - 1]}. {m[2]}, {m[3]}", text)
     return sub(r"<label>他の臨床研究登録機関発行の研究番号</label>",
                "<label>他の登録機関でのID番号</label> / <label>Secondary ID No.</label>", text)
 
