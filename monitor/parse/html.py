@@ -5,6 +5,11 @@ produce false changes: ``<br>`` glued to the neighbouring text, and source-forma
 whitespace, non-breaking and full-width spaces varying between renderings. So every
 ``<br>`` becomes a sentinel before parsing, all other whitespace collapses, and the
 sentinel becomes the only line break.
+
+Labels are compared as :func:`label_key` makes them (registries respell them between
+layouts), and the checks every parser makes before it trusts a page live here too: that
+the page ends (:func:`has_closing_tag`), and what an error page says it is
+(:func:`error_page_reason`).
 """
 
 from __future__ import annotations
@@ -69,10 +74,6 @@ class ParsedPage:
 
     def has(self, meaning: str) -> bool:
         return any(raw.meaning == meaning for raw in self.fields)
-
-    def all(self, meaning: str) -> list[FieldValue]:
-        """Every value whose label means ``meaning``, in page order."""
-        return [raw.value for raw in self.fields if raw.meaning == meaning]
 
     def as_mapping(self) -> dict[str, dict[str, FieldValue]]:
         """``{section: {label: value}}`` in page order; a repeated label keeps every value

@@ -45,7 +45,7 @@ _WORDINGS: dict[str, tuple[str, ...]] = {
     SCIENTIFIC_TITLE: ("科学的試験名", "試験名", "Official scientific title of the study"),
     DISCLOSED: ("一般公開日（本登録希望日）", "一般公開日"),
     LAST_MODIFIED: ("最終更新日",),
-    STATUS: ("試験進捗状況", "Recruitment status"),
+    STATUS: ("試験進捗状況",),
     # Basic information
     PUBLIC_TITLE: ("一般向け試験名",),
     "Acronym": ("一般向け試験名略称",),

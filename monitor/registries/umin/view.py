@@ -368,21 +368,21 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
             if isinstance(value, dict):
                 if value.get("en"):
                     return str(value["en"])
-            elif (said := text_of(value)) and (page.language != "ja" or not has_japanese(said)):
+            elif (said := _text_of(value)) and (page.language != "ja" or not has_japanese(said)):
                 return said
-        return next((t for t in map(text_of, found) if t), "")
+        return next((t for t in map(_text_of, found) if t), "")
 
     def japanese(meaning: str) -> str:
         for value in rows(meaning):
             if isinstance(value, dict):
                 if value.get("ja"):
                     return str(value["ja"])
-            elif page.language == "ja" and has_japanese(text_of(value)):
-                return text_of(value)
+            elif page.language == "ja" and has_japanese(_text_of(value)):
+                return _text_of(value)
         return ""
 
     def date(meaning: str) -> str | None:
-        found = {d for d in map(parse_date, map(text_of, rows(meaning))) if d}
+        found = {d for d in map(parse_date, map(_text_of, rows(meaning))) if d}
         if len(found) > 1:
             contradictions.append(f"{meaning!r} says {' and '.join(sorted(found))}")
         return min(found) if found else None
@@ -394,7 +394,7 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
     link = [m.group() for m in [L.RECEIPT_NUMBER.search(text(L.LINK))] if m]
     receipt = _one_id(L.RECEIPT_NUMBER, [*rows(L.RECEIPT), *link], "receipt number",
                       contradictions)
-    statuses = [split_bilingual(t)[1] or t for t in map(text_of, rows(L.STATUS))]
+    statuses = [split_bilingual(t)[1] or t for t in map(_text_of, rows(L.STATUS))]
     status_raw = next((s for s in statuses if s), None)
     mapped = {map_status(s) if map_status(s) != "unknown" else s for s in statuses if s}
     if len(mapped) > 1:
@@ -422,6 +422,7 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
         ("UMIN ID (UMIN + 9 digits)", trial_id),
         (repr(L.STATUS), rows(L.STATUS)),
         ("title", values["title_public"] or values["title_scientific"]),
+        # the last section every view page has: a page that lost it lost its end
         (repr(L.REGISTERED), page.has(L.REGISTERED)),
         ("date", values["date_registered"] or values["date_last_modified"]),
     ) if not present]
@@ -436,7 +437,8 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
     return values
 
 
-def text_of(value: FieldValue) -> str:
+def _text_of(value: FieldValue) -> str:
+    """A value as one text: the English side of a bilingual one, list items by line."""
     value = english(value)
     return "\n".join(map(str, value)) if isinstance(value, list) else str(value or "")
 
@@ -445,7 +447,7 @@ def _one_id(pattern: re.Pattern[str], texts: list[FieldValue], what: str,
             contradictions: list[str]) -> str | None:
     """The one ID ``pattern`` finds in ``texts``; a second, different one is noted."""
     found = list(dict.fromkeys(m.group().upper() for t in texts
-                               for m in pattern.finditer(text_of(t))))
+                               for m in pattern.finditer(_text_of(t))))
     if len(found) > 1:
         contradictions.append(f"two {what}s ({' and '.join(found)})")
     return found[0] if found else None
@@ -455,7 +457,7 @@ def _secondary_ids(page: ParsedPage) -> list[str]:
     ids: list[str] = []
     for raw in page.fields:
         if raw.meaning.startswith(L.STUDY_ID):
-            for part in re.split(r"[\s,;、]+", text_of(raw.value)):
+            for part in re.split(r"[\s,;、]+", _text_of(raw.value)):
                 if part and part not in ids:
                     ids.append(part)
     return ids
