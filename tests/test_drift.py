@@ -112,6 +112,12 @@ def umin_flattened(text: str, page: str) -> str:
     return sub(UMIN_BLOCK, r"\1", text, re.S)
 
 
+def umin_side_by_side_wrapped(text: str, page: str) -> str:
+    """No block elements, each heading in a wrapper of its own, its value beside it."""
+    text = umin_flattened(text, page)
+    return sub(r"(<h3>.*?</h3>)", r'<div class="label"><span>\1</span></div>', text)
+
+
 def jrct_flattened(text: str, page: str) -> str:
     return sub(r'<div class="collapse" id="area-toggle-[\d-]+">', "", text)
 
@@ -209,9 +215,9 @@ def umin_new_fields(text: str, page: str) -> str:
     text = sub(r"(<h2>)", new_section + r"\1", text, count=1)
     achieved = ("目標参加者数（達成）/Target sample size (achieved)" if bilingual
                 else "Target sample size (achieved)")
-    return sub(r"(<h3>(?:目標参加者数/)?Target sample size</h3>.*?</div>)",
-               rf'\1\n<div id="Input_vew_any">\n<h3>{achieved}</h3>\n<tr>\n<p>12</p>\n</div>',
-               text, re.S)
+    block = text.rindex('<div id="Input_vew', 0, text.index("Target sample size</h3>"))
+    return (text[:block] + f'<div id="Input_vew_any">\n<h3>{achieved}</h3>\n<tr>\n<p>12</p>'
+            "\n</div>\n" + text[block:])
 
 
 def jrct_new_fields(text: str, page: str) -> str:
@@ -374,6 +380,7 @@ MUTATIONS = [
     Mutation("tbody-removed", "same", no_tbody, no_tbody),
     Mutation("tbody-added", "same", every_tbody, every_tbody),
     Mutation("blocks-flattened", "same", umin_flattened, jrct_flattened),
+    Mutation("labels-wrapped-side-by-side", "same", umin_side_by_side_wrapped, None),
     Mutation("minified", "same", minified, minified),
     Mutation("padded-cells", "same", padded, padded),
     Mutation("doctype-added", "same", doctype_added, None),

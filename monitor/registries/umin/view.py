@@ -164,18 +164,19 @@ def _crowded_ancestors(headings: list[LexborNode]) -> tuple[set[int], set[int]]:
 def _value_nodes(h3: LexborNode, crowded: tuple[set[int], set[int]],
                  heading_ids: set[int]) -> list[LexborNode]:
     """What follows the <h3> inside its block: the largest element around the heading
-    that holds no other heading. Without such an element (headings and values side by
-    side), the value is what follows the heading up to the next heading."""
+    that holds no other heading. Without such an element, or when it holds nothing but
+    the heading (headings and values side by side, perhaps each heading in a wrapper of
+    its own), the value is what follows up to the next heading."""
     many, holders = crowded
     after: list[LexborNode] = []
     node = h3
     while node.parent is not None and node.parent.mem_id not in many:
         after += _following(node)
         node = node.parent
-    if node.mem_id != h3.mem_id:  # a block element holds the heading and its value
-        return after
-    side_by_side = []
-    for sibling in _following(h3):
+    if any(n.tag != "-text" or n.text(deep=False).strip() for n in after):
+        return after  # a block element holds the heading and its value
+    side_by_side = []  # the heading (or a wrapper of it alone) and values side by side
+    for sibling in _following(node):
         if sibling.mem_id in heading_ids or sibling.mem_id in holders:
             break
         side_by_side.append(sibling)
