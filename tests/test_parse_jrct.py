@@ -244,3 +244,13 @@ def test_urls(jrct):
 ])
 def test_status_vocabulary(raw, status):
     assert map_status(raw) == status
+
+
+def test_id_under_a_renamed_label_still_counts(jrct):
+    text = read("jrct-jRCTs051180190", "latest-detail-ja.html").replace(
+        "臨床研究実施計画番号", "登録番号")
+    assert jrct.parse_page(text).canonical["trial_id"] == "jRCTs051180190"
+    row = '<tr><th><label>jRCT番号</label></th><td colspan="2">jRCT2063209999</td></tr>'
+    at = text.index("<tbody>", text.index('<h2 class="well')) + 7
+    with pytest.raises(ParseError, match="two trial IDs"):
+        jrct.parse_page(text[:at] + row + text[at:])

@@ -219,3 +219,12 @@ def test_control_characters_never_reach_the_output(seed_en):
                               "Decompensated \x1b[31mliver\x07 cirrhosis\x9b</p>")
     fields = parse_view_page(hostile).as_mapping()
     assert fields["Condition"]["Condition"] == "Decompensated [31mliver cirrhosis"
+
+
+def test_id_under_a_renamed_label_still_counts(seed_en):
+    renamed = seed_en.replace("<th>Unique ID issued by UMIN</th>", "<th>Trial number</th>")
+    assert parse_view_page(renamed).canonical["trial_id"] == "UMIN000041461"
+    second = renamed.replace("<tbody>", "<tbody><tr><th>Unique ID issued by UMIN</th>"
+                             "<td>UMIN000099999</td></tr>", 1)
+    with pytest.raises(ParseError, match="two UMIN IDs"):
+        parse_view_page(second)

@@ -321,6 +321,9 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
     ids = _ids(TRIAL_ID, found.get("trial_id", ()))
     if not ids and "trial_id" not in found:  # the ID's label is unknown: by its pattern
         ids = _ids(TRIAL_ID, unlabelled)
+    else:  # a bare ID under an unknown label is an ID row too (a renamed label)
+        ids += [i for i in _ids(TRIAL_ID, [v for v in unlabelled if _is_bare_id(v)])
+                if i not in ids]
     if len(ids) > 1:
         contradictions.append(f"two trial IDs ({' and '.join(ids)})")
     trial_id = ids[0] if ids else None
@@ -365,6 +368,12 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
         raise ParseError("jRCT detail page contradicts itself: " + "; ".join(contradictions)
                          + " (the registry changed its layout, or the page is not one trial's)")
     return values
+
+
+def _is_bare_id(value: FieldValue) -> bool:
+    """A value that is nothing but a jRCT ID (on each side, if bilingual)."""
+    texts = value.values() if isinstance(value, dict) else [value]
+    return all(TRIAL_ID.fullmatch(str(text).strip()) for text in texts)
 
 
 def _japanese_first(value: FieldValue) -> Any:

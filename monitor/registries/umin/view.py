@@ -389,9 +389,11 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
         return min(found) if found else None
 
     contradictions: list[str] = []
-    trial_id = _one_id(L.TRIAL_ID, rows(L.ID), "UMIN ID", contradictions)
-    if trial_id is None and not rows(L.ID):  # the ID's label is unknown: by its pattern
-        trial_id = _one_id(L.TRIAL_ID, unlabelled, "UMIN ID", contradictions)
+    # an ID row under an unknown label (a renamed one) counts when its value is a bare ID;
+    # when no row has a known ID label, any unknown row's ID is the trial's
+    bare = [v for v in unlabelled if L.TRIAL_ID.fullmatch(_text_of(v).strip())]
+    trial_id = _one_id(L.TRIAL_ID, [*rows(L.ID), *(bare if rows(L.ID) else unlabelled)],
+                       "UMIN ID", contradictions)
     link = [m.group() for m in [L.RECEIPT_NUMBER.search(text(L.LINK))] if m]
     receipt = _one_id(L.RECEIPT_NUMBER, [*rows(L.RECEIPT), *link], "receipt number",
                       contradictions)
