@@ -6,6 +6,7 @@ import pytest
 
 from monitor.normalize import CANONICAL_FIELDS, STATUSES, parse_date, parse_int
 from monitor.normalize.values import content_hash, split_bilingual
+from monitor.parse.html import label_key
 from monitor.registries.umin import map_status
 
 URL = "https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=R000047329"
@@ -33,13 +34,37 @@ def test_seed_record_values(umin, seed_en):
     assert record.fields["Summary"]["Receipt number"] == "R000047329"
 
 
+JAPANESE_SIDE = ("title_public_ja", "title_scientific_ja", "conditions_ja")
+
+
 def test_both_languages_give_the_same_canonical_values(umin, seed_en, seed_ja):
     en = umin.normalize(umin.parse_page(seed_en), URL).to_dict()
     ja = umin.normalize(umin.parse_page(seed_ja), URL.replace("ctr_e", "ctr")).to_dict()
     assert ja["language"] == "ja"
     for name in CANONICAL_FIELDS:
-        if name not in ("language", "url"):
+        if name not in ("language", "url", *JAPANESE_SIDE):
             assert en[name] == ja[name], name
+
+
+def test_japanese_page_keeps_the_japanese_side(umin, seed_en, seed_ja):
+    ja = umin.normalize(umin.parse_page(seed_ja), URL.replace("ctr_e", "ctr"))
+    assert ja.title_public_ja.startswith("非代償性肝硬変患者を対象とした")
+    assert ja.title_scientific_ja.endswith("（第I/II相試験）")
+    assert ja.conditions_ja == ["非代償性肝硬変"]
+    # the compared fields stay English
+    assert ja.conditions == ["Decompensated liver cirrhosis"]
+    en = umin.normalize(umin.parse_page(seed_en), URL)
+    assert (en.title_public_ja, en.title_scientific_ja, en.conditions_ja) == (None, None, [])
+
+
+def test_japanese_only_values_fill_both_fields(umin, seed_ja):
+    """A Japanese page whose title has no English side: Japanese in both fields."""
+    start = seed_ja.index("<h3>一般向け試験名/Public title</h3>")
+    table_start = seed_ja.index("<p><table", start)
+    table_end = seed_ja.index("</table>", start) + len("</table>")
+    text = seed_ja[:table_start] + "<p>肝硬変の研究</p>" + seed_ja[table_end:]
+    record = umin.normalize(umin.parse_page(text), URL)
+    assert (record.title_public, record.title_public_ja) == ("肝硬変の研究", "肝硬変の研究")
 
 
 @pytest.mark.parametrize("raw, status", [
@@ -82,6 +107,17 @@ def test_status_vocabulary(raw, status):
     ("昭和64年1月7日", "1989-01-07"),
     ("31 August 2020", "2020-08-31"),
     ("Aug 31, 2020", "2020-08-31"),
+    ("2015/06/23", "2015-06-23"),
+    ("2022/12/15 11:23:42", "2022-12-15"),
+    ("2015 Year 06 Month 23 Day", "2015-06-23"),
+    ("2020 年 08 月 31 日", "2020-08-31"),
+    ("平成31年3月26日", "2019-03-26"),
+    ("2017年07月01日", "2017-07-01"),
+    ("Oct. 03, 2025", "2025-10-03"),
+    ("April. 27, 2024", "2024-04-27"),
+    ("Aug. 26, 2020", "2020-08-26"),
+    ("Sept. 9, 2021", "2021-09-09"),
+    ("Phase 2 2020, then Oct. 03, 2025", "2025-10-03"),
     ("2020/02/30", None),
     ("", None),
     (None, None),
@@ -118,3 +154,19 @@ def test_content_hash_ignores_url_and_width_variants(umin, seed_en):
     assert content_hash(record) == content_hash(wide)
     changed = {**record, "target_sample_size": 12}
     assert content_hash(record) != content_hash(changed)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Target sample size", "Target Sample Size"),
+    ("Target sample size", " Target\u3000sample\nsize "),
+    ("一般公開日（本登録希望日）", "一般公開日(本登録希望日)"),
+    ("Recruitment status", "RECRUITMENT STATUS"),
+    ("Ｐｈａｓｅ", "phase"),
+])
+def test_label_key_matches_respellings(a, b):
+    assert label_key(a) == label_key(b)
+
+
+def test_label_key_keeps_different_words_apart():
+    assert label_key("Date of First Enrolment") != label_key("Date of First Enrollment")
+    assert label_key("Target sample size (achieved)") != label_key("Target sample size")

@@ -95,9 +95,15 @@ def test_never_revised_record_falls_back_to_first_publication(jrct):
     assert r["date_last_modified"] == r["date_registered"] == "2019-03-26"
 
 
-def test_page_without_header_is_a_parse_error(jrct):
-    with pytest.raises(ParseError, match=r"header table \(div.jr-caption or div.caption\)"):
+def test_maintenance_page_is_a_parse_error(jrct):
+    with pytest.raises(ParseError, match="not a jRCT detail page but a maintenance page"):
         jrct.parse_page("<html><body><h1>メンテナンス中</h1><p>しばらくお待ちください</p></body></html>")
+
+
+def test_page_without_header_is_a_parse_error(jrct):
+    with pytest.raises(ParseError, match="header table .* is missing"):
+        jrct.parse_page("<html><body><h1>臨床研究</h1><table><tr><th>その他</th><td>x</td></tr>"
+                        "</table></body></html>")
 
 
 def test_changed_layout_is_a_parse_error(jrct):
@@ -110,7 +116,7 @@ def test_changed_layout_is_a_parse_error(jrct):
                      ("Scientific Title", "T"), ("Public Title", "P"), ("Target Sample Size", "S"),
                      ("Health Condition(s) or Problem(s) Studied", "H")):
         renamed = renamed.replace(old, new)
-    with pytest.raises(ParseError, match="none of the expected labels"):
+    with pytest.raises(ParseError, match="incomplete, no status row .*, no title, no date"):
         parse_detail_page(renamed)
 
 
@@ -118,6 +124,85 @@ def test_truncated_page_is_a_parse_error(jrct):
     text = read("jrct-jRCT2063200014-v1", "latest-detail-ja.html")
     with pytest.raises(ParseError, match="no sections"):
         parse_detail_page(text[:text.index('<h2 class="well')])
+    with pytest.raises(ParseError, match="does not end with </html>"):
+        parse_detail_page(text[:int(len(text) * 0.6)])
+
+
+def test_page_without_status_row_is_a_parse_error(jrct):
+    text = read("jrct-jRCT2063200014-v1", "latest-detail-en.html")
+    row = text.index("<label>Recruitment status</label>")
+    start, end = text.rindex("<tr>", 0, row), text.index("</tr>", row) + 5
+    with pytest.raises(ParseError, match=r"no status row"):
+        parse_detail_page(text[:start] + text[end:])
+
+
+def test_status_in_header_and_body_disagreeing_is_a_parse_error(jrct):
+    text = read("jrct-jRCT2063200014-v1", "latest-detail-ja.html")
+    row = '<tr><th><label>研究の進捗状況</label></th><td colspan="2">研究終了</td></tr>'
+    at = text.index("<tbody>", text.index('<h2 class="well')) + 7
+    with pytest.raises(ParseError, match="two recruitment statuses"):
+        parse_detail_page(text[:at] + row + text[at:])
+
+
+def test_status_words_outside_labelled_rows_are_never_the_status(jrct):
+    text = read("jrct-jRCT2063200014-v1", "latest-detail-en.html")
+    notice = '<div class="alert"><p>Recruitment status: Complete. 研究終了</p></div>'
+    text = text.replace('<div class="jr-caption">', notice + '<div class="jr-caption">')
+    text = text.replace("</footer>", "<p>Suspended / Pending / 募集終了</p></footer>")
+    r = jrct.normalize(jrct.parse_page(text), J2).to_dict()
+    assert (r["status"], r["status_raw"]) == ("recruiting", "Recruiting")
+
+
+def test_2026_english_labels_and_dates(jrct):
+    text = read("jrct-jRCT2063200014-v1", "latest-detail-en.html")
+    for old, new in (("jRCT ID", "Trial ID"), ("Recruitment status", "Recruitment Status"),
+                     ("Date of First Enrollment", "Date of First Enrolment"),
+                     ("Health Condition(s) or Problem(s) Studied",
+                      "Health Condition or Problem Studied"),
+                     ("Secondary ID(s)", "Secondary ID No."),
+                     ("Aug. 26, 2020", "Aug. 26, 2020"), ("Sep. 01, 2020", "Sep. 01, 2020"),
+                     ("Feb. 20, 2025", "Feb. 20, 2025")):
+        assert old in text
+        text = text.replace(old, new)
+    page = jrct.parse_page(text)
+    r = jrct.normalize(page, J2).to_dict()
+    assert r["secondary_ids"] == ["UMIN000041461"]
+    assert r["conditions"] == ["Decompensated liver cirrhosis"]
+    assert (r["date_start"], r["status"], r["trial_id"]) == ("2020-09-01", "recruiting",
+                                                            "jRCT2063200014")
+    assert page.unknown_labels == []
+
+
+def test_2026_japanese_secondary_id_label(jrct):
+    text = read("jrct-jRCTs051180190", "latest-detail-ja.html").replace(
+        "<label>他の臨床研究登録機関発行の研究番号</label>",
+        "<label>他の登録機関でのID番号 / Secondary ID No.</label>")
+    r = jrct.normalize(jrct.parse_page(text), "u").to_dict()
+    assert r["secondary_ids"] == ["UMIN000027821"]
+
+
+def test_unknown_labels_are_recorded(jrct):
+    text = read("jrct-jRCT2063200014-v1", "latest-detail-ja.html")
+    assert jrct.parse_page(text).unknown_labels == []
+    row = ('<tr><th colspan="2"><label>データ共有</label> / <label>IPD sharing</label></th>'
+           '<td>なし</td><td>No</td></tr>')
+    at = text.index("<tbody>", text.index('<h2 class="well')) + 7
+    page = jrct.parse_page(text[:at] + row + row + text[at:])
+    assert page.unknown_labels == ["データ共有 / IPD sharing"]
+
+
+def test_japanese_sides_of_titles_and_conditions(jrct):
+    url = "https://jrct.niph.go.jp/latest-detail/jRCTs051180190"
+    r = record(jrct, "jrct-jRCTs051180190", "latest-detail-ja.html", url)
+    assert r["title_public"] == "AML-SCT15 (AML-SCT15)"
+    assert r["title_public_ja"] == "AML-SCT15"
+    assert r["title_scientific_ja"].startswith("第1・第2 寛解期小児急性骨髄性白血病")
+    # the bilingual row's Japanese side, which pairs with the English conditions
+    assert (r["conditions"], r["conditions_ja"]) == (["acute myeloid leukemia"],
+                                                     ["急性骨髄性白血病"])
+    en = record(jrct, "jrct-jRCT2063200014-v1", "latest-detail-en.html")
+    assert (en["title_public_ja"], en["title_scientific_ja"], en["conditions_ja"]) == (
+        None, None, [])
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -159,3 +244,13 @@ def test_urls(jrct):
 ])
 def test_status_vocabulary(raw, status):
     assert map_status(raw) == status
+
+
+def test_id_under_a_renamed_label_still_counts(jrct):
+    text = read("jrct-jRCTs051180190", "latest-detail-ja.html").replace(
+        "臨床研究実施計画番号", "登録番号")
+    assert jrct.parse_page(text).canonical["trial_id"] == "jRCTs051180190"
+    row = '<tr><th><label>jRCT番号</label></th><td colspan="2">jRCT2063209999</td></tr>'
+    at = text.index("<tbody>", text.index('<h2 class="well')) + 7
+    with pytest.raises(ParseError, match="two trial IDs"):
+        jrct.parse_page(text[:at] + row + text[at:])

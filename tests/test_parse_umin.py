@@ -71,7 +71,7 @@ def test_japanese_page_bilingual_labels_and_values(seed_ja):
     assert raw.value["ja"].startswith("非代償性肝硬変患者を対象とした")
     assert raw.value["en"].startswith("An open-label, uncontrolled study")
     fields = page.as_mapping()
-    # Japanese headings are named by the labels they hold, so keys match the English page.
+    # Japanese headings are named by their meaning, so keys match the English page.
     assert "Progress" in fields and "基本情報" not in fields
     assert fields["Progress"]["Recruitment status"] == "一般募集中/Open public recruiting"
     assert fields["Progress"]["Anticipated trial start date"] == "2020-09-01"
@@ -101,16 +101,29 @@ def test_reference_page_in_live_markup():
     assert fields["Intervention"]["Interventions/Control_1"].count("\n") == 3
 
 
-def test_page_without_summary_table_is_a_parse_error():
+def test_maintenance_page_is_named_as_one():
     maintenance = cassette_body("umin-faults", VIEW_EN, 4).decode("utf-8")
     assert "maintenance" in maintenance
-    with pytest.raises(ParseError, match=r"summary table \(table.explain_table\) is missing"):
+    with pytest.raises(ParseError, match="not a UMIN-CTR view page but a maintenance page"):
         parse_view_page(maintenance)
+
+
+def test_cloudfront_block_page_is_named_as_one():
+    blocked = ("<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>"
+               "<BODY><H1>403 ERROR</H1>Request blocked.</BODY></HTML>")
+    with pytest.raises(ParseError, match="CloudFront error page"):
+        parse_view_page(blocked)
+
+
+def test_page_without_summary_table_is_a_parse_error(seed_en):
+    start, end = seed_en.index('<table class="explain_table">'), seed_en.index("</table>") + 8
+    with pytest.raises(ParseError, match="summary table .* is missing"):
+        parse_view_page(seed_en[:start] + seed_en[end:])
 
 
 def test_page_without_field_blocks_is_a_parse_error(seed_en):
     head = seed_en[:seed_en.index("<h2>Basic information</h2>")]
-    with pytest.raises(ParseError, match=r"no field blocks \(div#Input_vew_\*\)"):
+    with pytest.raises(ParseError, match=r"no field blocks"):
         parse_view_page(head + "</div></body></html>")
 
 
@@ -120,7 +133,63 @@ def test_truncated_page_names_the_missing_fields(seed_en):
         parse_view_page(cut)
     message = str(caught.value)
     assert "'Recruitment status'" in message and "'Registered date'" in message
-    assert "cut short" in message
+    assert "does not end with </html>" in message and "cut short" in message
+
+
+def test_page_cut_after_its_last_field_is_still_refused(seed_en):
+    cut = seed_en[:seed_en.index("</body>")]
+    with pytest.raises(ParseError, match="does not end with </html>"):
+        parse_view_page(cut)
+
+
+def test_summary_and_progress_disagreeing_on_status_is_a_parse_error(seed_en):
+    text = seed_en.replace("<tbody>", "<tbody><tr><th>Recruitment status</th>"
+                           "<td>Completed</td></tr>", 1)
+    with pytest.raises(ParseError, match=r"contradicts itself: two recruitment statuses"):
+        parse_view_page(text)
+
+
+def test_two_receipt_numbers_are_a_parse_error(seed_en):
+    text = seed_en.replace("ctr_view.cgi?recptno=R000047329", "ctr_view.cgi?recptno=R000099999")
+    with pytest.raises(ParseError, match="two receipt numbers"):
+        parse_view_page(text)
+
+
+def test_status_is_read_only_from_its_labelled_block(seed_en):
+    notice = ('<div class="notice"><h3>Notice</h3><p>Recruitment status: Completed</p></div>'
+              "<p>Terminated. Suspended. No longer recruiting.</p>")
+    page = parse_view_page(seed_en.replace("<h2>Progress</h2>", notice + "<h2>Progress</h2>"))
+    assert page.first("Recruitment status") == "Open public recruiting"
+    assert page.unknown_labels == ["Notice"]
+
+
+def test_labels_match_by_meaning_whatever_their_case_and_width(seed_en, seed_ja):
+    en = parse_view_page(seed_en.replace("<h3>Target sample size</h3>",
+                                         "<h3>Target Sample\u3000Size</h3>"))
+    assert en.first("Target sample size") == "10"
+    assert en.as_mapping()["Eligibility"]["Target sample size"] == "10"
+    ja = parse_view_page(seed_ja.replace("<th>一般公開日（本登録希望日）</th>",
+                                         "<th>一般公開日(本登録希望日)</th>"))
+    assert ja.summary["Date of disclosure of the study information"] == "2020/08/31"
+
+
+def test_unknown_labels_are_recorded_in_page_order_once(seed_en):
+    new = ('<div class="x"><h3>Trial website</h3><p>https://example.org</p></div>'
+           '<div class="x"><h3>Data monitoring</h3><p>Yes</p></div>'
+           '<div class="x"><h3>Trial website</h3><p>https://example.org/2</p></div>')
+    text = seed_en.replace("<h2>Other</h2>", "<h2>Oversight</h2>" + new + "<h2>Other</h2>")
+    page = parse_view_page(text)
+    assert page.unknown_labels == ["Oversight", "Trial website", "Data monitoring"]
+    assert page.as_mapping()["Oversight"]["Trial website"] == [
+        "https://example.org", "https://example.org/2"]
+    assert parse_view_page(seed_en).unknown_labels == []
+
+
+def test_blocks_are_found_by_their_heading_whatever_their_class(seed_en):
+    renamed = (seed_en.replace('class="explain_table"', 'class="summary-2026"')
+               .replace('id="Input_vew_Mandatory"', 'class="field required"')
+               .replace('id="Input_vew_any"', 'class="field"'))
+    assert parse_view_page(renamed).as_mapping() == parse_view_page(seed_en).as_mapping()
 
 
 def test_search_page_gives_the_receipt_number():
@@ -150,3 +219,12 @@ def test_control_characters_never_reach_the_output(seed_en):
                               "Decompensated \x1b[31mliver\x07 cirrhosis\x9b</p>")
     fields = parse_view_page(hostile).as_mapping()
     assert fields["Condition"]["Condition"] == "Decompensated [31mliver cirrhosis"
+
+
+def test_id_under_a_renamed_label_still_counts(seed_en):
+    renamed = seed_en.replace("<th>Unique ID issued by UMIN</th>", "<th>Trial number</th>")
+    assert parse_view_page(renamed).canonical["trial_id"] == "UMIN000041461"
+    second = renamed.replace("<tbody>", "<tbody><tr><th>Unique ID issued by UMIN</th>"
+                             "<td>UMIN000099999</td></tr>", 1)
+    with pytest.raises(ParseError, match="two UMIN IDs"):
+        parse_view_page(second)

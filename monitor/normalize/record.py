@@ -27,7 +27,10 @@ class TrialRecord:
 
     Dates are ISO ``YYYY-MM-DD`` strings (or None); ``fields`` keeps every raw field as
     ``{section: {label: value}}`` so that what the canonical fields leave out still
-    diffs. ``registry_ids`` holds the registry's own IDs beside the public one (UMIN-CTR's
+    diffs. Titles and conditions are English where the page has English (they are
+    compared across registries), Japanese only where it has none; the ``*_ja`` fields
+    hold the Japanese side where the page has one, so neither language is lost.
+    ``registry_ids`` holds the registry's own IDs beside the public one (UMIN-CTR's
     receipt number), by name.
     """
 
@@ -38,6 +41,8 @@ class TrialRecord:
     registry_ids: dict[str, str] = field(default_factory=dict)
     title_public: str | None = None
     title_scientific: str | None = None
+    title_public_ja: str | None = None
+    title_scientific_ja: str | None = None
     status: str = "unknown"
     status_raw: str | None = None
     date_registered: str | None = None
@@ -48,6 +53,7 @@ class TrialRecord:
     target_sample_size: int | None = None
     secondary_ids: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
+    conditions_ja: list[str] = field(default_factory=list)
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

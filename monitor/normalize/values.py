@@ -46,8 +46,9 @@ def parse_date(text: str | None) -> str | None:
     """The first date in ``text`` as ISO ``YYYY-MM-DD``; None if there is none.
 
     Accepts the registries' forms: ``2020/08/31``, ``2020/08/31 17:54:02``,
-    ``2020 Year 08 Month 31 Day``, ``2020年8月31日``, era dates such as ``令和2年8月31日``
-    or ``令和元年5月1日``, and English ``31 August 2020`` / ``Aug 31, 2020``.
+    ``2020 Year 08 Month 31 Day``, ``2020 年 08 月 31 日``, ``2017年07月01日``, era dates
+    such as ``令和2年8月31日``, ``平成31年3月26日`` or ``令和元年5月1日``, and English
+    ``31 August 2020``, ``Aug 31, 2020`` and jRCT's ``Oct. 03, 2025`` / ``April. 27, 2024``.
     """
     if not text:
         return None
@@ -58,7 +59,7 @@ def parse_date(text: str | None) -> str | None:
         return _iso(_ERAS[era] + year_number, int(month), int(day))
     if match := _YMD.search(text):
         return _iso(*(int(part) for part in match.groups()))
-    if match := _NAMED.search(text):
+    for match in _NAMED.finditer(text):  # "Phase 2 2020" is no date: try the next one
         d1, m1, y1, m2, d2, y2 = match.groups()
         month = _MONTH_NAMES.get((m1 or m2).lower())
         if month:
