@@ -21,7 +21,8 @@ from monitor.fetch import (
 @pytest.mark.parametrize("name", sorted(p.name for p in CASSETTES.iterdir() if p.is_dir()))
 def test_committed_cassettes_load(name):
     interactions = load_cassette(CASSETTES / name)
-    hosts = ("https://center6.umin.ac.jp/", "https://jrct.niph.go.jp/")
+    hosts = ("https://center6.umin.ac.jp/", "https://jrct.mhlw.go.jp/",
+             "https://upload.umin.ac.jp/ctr_csv/")
     assert interactions and all(i.url.startswith(hosts) and i.body for i in interactions
                                 if i.status == 200 and "empty" not in i.body_file)
 

@@ -16,7 +16,7 @@ def test_seed_record_values(umin, seed_en):
     record = umin.normalize(umin.parse_page(seed_en, "en"), URL)
     assert record.registry == "umin"
     assert record.trial_id == "UMIN000041461"
-    assert record.receipt_number == "R000047329"
+    assert record.registry_ids == {"receipt_number": "R000047329"}
     assert record.language == "en"
     assert record.url == URL
     assert record.status == "recruiting"

@@ -6,9 +6,10 @@ import pytest
 from conftest import CASSETTES
 
 from monitor.errors import ParseError
+from monitor.registries.base import RegistrySettings
 from monitor.registries.jrct import JrctRegistry, map_status, parse_detail_page
 
-J2 = "https://jrct.niph.go.jp/latest-detail/jRCT2063200014"
+J2 = "https://jrct.mhlw.go.jp/latest-detail/jRCT2063200014"
 
 
 def read(cassette: str, name: str) -> str:
@@ -36,7 +37,7 @@ def test_japanese_page_canonical_record(jrct):
     # titles and conditions take the English side of bilingual rows
     assert r["title_scientific"].startswith("An open-label, uncontrolled study")
     assert r["conditions"] == ["Decompensated liver cirrhosis"]
-    assert r["receipt_number"] is None
+    assert r["registry_ids"] == {}
 
 
 def test_english_page_canonical_record(jrct):
@@ -228,8 +229,12 @@ def test_bad_ids_are_not_ours(jrct, text):
 def test_urls(jrct):
     ref = jrct.parse_input("jRCT2063200014")
     assert jrct.page_url(ref, "ja") == J2
-    assert jrct.page_url(ref, "en") == "https://jrct.niph.go.jp/en-latest-detail/jRCT2063200014"
-    local = JrctRegistry(base_url="http://127.0.0.1:8080/")
+    assert jrct.page_url(ref, "en") == "https://jrct.mhlw.go.jp/en-latest-detail/jRCT2063200014"
+    # links on the old host are the same record, fetched from the configured base
+    old = jrct.parse_input("https://jrct.niph.go.jp/latest-detail/jRCT2063200014")
+    assert old == jrct.parse_input("https://jrct.mhlw.go.jp/latest-detail/jRCT2063200014")
+    assert jrct.page_url(old, "ja") == J2
+    local = JrctRegistry(RegistrySettings("http://127.0.0.1:8080", ("ja",), 0.0))
     assert local.page_url(ref, "ja") == "http://127.0.0.1:8080/latest-detail/jRCT2063200014"
     assert local.parse_input("http://127.0.0.1:8080/latest-detail/jRCT2063200014") is not None
 

@@ -78,9 +78,9 @@ def test_text_report_in_people_s_words_each_change_once(config):
     # though each was seen on two language pages
     assert ": 4 changes in 1 trial" in text.splitlines()[0]
     umin = text[text.index("UMIN000041461 (UMIN-CTR)"):]
-    assert "Status No longer recruiting, last modified 2025-06-10" in umin
+    assert "Status: No longer recruiting, last modified 2025-06-10" in umin
     assert "! UMIN-CTR says No longer recruiting, jRCT says Recruiting" in umin
-    assert "High    Recruitment status: Open public recruiting → No longer recruiting " \
+    assert "High    Recruitment status: Open public recruiting → No longer recruiting  " \
            "(English, Japanese," in umin
     # the long field: the changed line, a line of context, not all seven lines twice
     assert "Eligibility › Key inclusion criteria" in umin
@@ -95,7 +95,8 @@ def test_japanese_report(config):
     text = run(config, "report", "--lang", "ja").output
     assert text.splitlines()[0].endswith("1件の試験で4件")
     assert "進捗状況：募集終了、最終更新日：2025-06-10" in text
-    assert "高      試験進捗状況: 一般募集中 → 募集終了" in text
+    assert "試験進捗状況: 一般募集中 → 募集終了  (英語, 日本語" in text
+    assert "UMIN000041461 (UMIN-CTR) — 非代償性肝硬変患者" in text  # the Japanese title
     assert "UMIN-CTRでは「募集終了」、jRCTでは「募集中」" in text
     assert "適格性 › 選択基準" in text
 

@@ -28,7 +28,7 @@ from monitor.normalize.vocabulary import (
 )
 from monitor.registries import REGISTRY_TYPES, build_registries
 from monitor.registries.umin.labels import SECTIONS as UMIN_SECTIONS
-from monitor.registries.umin.labels import SUMMARY_LABELS
+from monitor.registries.umin.labels import SUMMARY_MEANINGS
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -158,7 +158,7 @@ def test_umin_labels_that_differ_by_section_are_translated_by_section():
 def test_every_umin_label_the_parser_knows_has_japanese_words():
     untranslated = []
     for section, labels in {**UMIN_SECTIONS,
-                            "Summary": tuple(set(SUMMARY_LABELS.values()))}.items():
+                            "Summary": tuple(SUMMARY_MEANINGS)}.items():
         for label in labels:
             shown = field_label(f"fields.{section}.{label}", "ja", "umin")
             if not all(JAPANESE.search(part) or part == "Email" for part in shown.split(" › ")):

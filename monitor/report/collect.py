@@ -59,6 +59,7 @@ class TrialReport:
     overdue: list[OverdueFlag] = field(default_factory=list)
     paused: HostRow | None = None
     linked_to: list[TrialRow] = field(default_factory=list)
+    title_ja: str | None = None  # from whichever language page gives one
 
     @property
     def disagreements(self) -> list[PairState]:
@@ -156,6 +157,11 @@ def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
     store = monitor.store
     registry = monitor.registries[row.registry]
     record = store.versions.latest_record(row.id, registry.settings.languages)
+    japanese = store.versions.latest_record(row.id, ("ja",))
+    title_ja = next((value for value in (
+        record and (record.title_public_ja or record.title_scientific_ja),
+        japanese and (japanese.title_public_ja or japanese.title_scientific_ja)) if value),
+        None)
     timeline: list[StatusPoint] = []
     for point in store.versions.status_timeline(row.id):
         day = point["date_last_modified"] or point["seen_at"][:10]
@@ -169,4 +175,4 @@ def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
         timeline=timeline, pairs=pair_states(store, row),
         overdue=overdue_flags(record, today, monitor.config.overdue) if record else [],
         paused=next((paused[h] for h in registry.fetch_hosts if h in paused), None),
-        linked_to=store.trials.many(store.links.linked(row.id)))
+        linked_to=store.trials.many(store.links.linked(row.id)), title_ja=title_ja)

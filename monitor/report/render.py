@@ -39,7 +39,8 @@ def counts(reports: Sequence[TrialReport]) -> tuple[int, int]:
 
 
 def heading(report: TrialReport, lang: str) -> str:
-    title = record_title(report.record, lang, report.row.title)
+    title = (report.title_ja if lang == "ja" and report.title_ja else
+             record_title(report.record, lang, report.row.title))
     name = f"{report.trial_id} ({registry_name(report.row.registry, lang)})"
     return f"{name} — {title}" if title else name
 

@@ -25,7 +25,6 @@ _STATUSES = {
 
 _FIELDS = {
     "trial_id": Words("UMIN ID", "UMIN試験ID"),
-    "receipt_number": Words("Receipt number", "受付番号"),
     "title_public": Words("Public title", "一般向け試験名"),
     "title_scientific": Words("Scientific Title", "科学的試験名"),
     "status": Words("Recruitment status", "試験進捗状況"),
