@@ -44,6 +44,42 @@ class NotFoundError(FetchError):
         super().__init__(message, reason="not_found", status_code=status_code)
 
 
+class HostUnavailableError(FetchError):
+    """A host we must leave alone for now: the failure is the host's, not the trial's.
+
+    ``until`` is when the host may be asked again (epoch seconds); ``deferred`` is True
+    when this request was never sent because the host was already paused, False when
+    this very request met the block or the outage.
+    """
+
+    def __init__(self, message: str, *, reason: str, host: str, until: float,
+                 deferred: bool = False, status_code: int | None = None,
+                 attempts: int | None = None):
+        super().__init__(message, reason=reason, status_code=status_code, attempts=attempts)
+        self.host = host
+        self.until = until
+        self.deferred = deferred
+
+
+class HostBlockedError(HostUnavailableError):
+    """The host refused us (403, a firewall's block page, a 429 asking for a long
+    pause): every request to it waits out the cooldown, none is retried."""
+
+    def __init__(self, message: str, *, host: str, until: float, deferred: bool = False,
+                 status_code: int | None = None, attempts: int | None = None):
+        super().__init__(message, reason="blocked", host=host, until=until, deferred=deferred,
+                         status_code=status_code, attempts=attempts)
+
+
+class HostUnreachableError(HostUnavailableError):
+    """The host could not be reached at all (DNS, refused, TLS, connect timeout)."""
+
+    def __init__(self, message: str, *, host: str, until: float, deferred: bool = False,
+                 attempts: int | None = None):
+        super().__init__(message, reason="unreachable", host=host, until=until,
+                         deferred=deferred, attempts=attempts)
+
+
 class ParseError(MonitorError):
     """A page that does not have the layout the parser knows.
 

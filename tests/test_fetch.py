@@ -6,7 +6,7 @@ import httpx
 import pytest
 from conftest import VIEW_EN, FakeTime, cassette_body
 
-from monitor.errors import FetchError, NotFoundError
+from monitor.errors import FetchError, HostBlockedError, NotFoundError
 from monitor.fetch import Fetcher, HttpSettings
 from monitor.fetch.client import retry_after_seconds
 
@@ -18,7 +18,8 @@ def make_fetcher(fake: FakeTime, **settings) -> Fetcher:
     options = dict(user_agent="ctr-monitor-tests/1 (contact: tests@example.org)", timeout=5,
                    min_interval=0, max_retries=3, backoff=1, max_wait=60)
     options.update(settings)
-    return Fetcher(HttpSettings(**options), sleep=fake.sleep, clock=fake.clock)
+    return Fetcher(HttpSettings(**options), sleep=fake.sleep, clock=fake.clock,
+                   wall_clock=fake.clock)
 
 
 def test_user_agent_and_page(httpx_mock, fetcher):
@@ -69,12 +70,13 @@ def test_retry_after_is_honoured(httpx_mock, fake_time):
     assert sum(fake_time.sleeps) == pytest.approx(7)
 
 
-def test_retry_after_beyond_max_wait_gives_up_without_hammering(httpx_mock, fake_time):
+def test_retry_after_beyond_max_wait_is_a_block_without_hammering(httpx_mock, fake_time):
     httpx_mock.add_response(url=VIEW_EN, status_code=429, headers={"retry-after": "3600"})
-    with make_fetcher(fake_time, max_wait=60) as fetcher, pytest.raises(FetchError) as caught:
+    with make_fetcher(fake_time, max_wait=60) as fetcher, pytest.raises(HostBlockedError) as caught:
         fetcher.get_html(VIEW_EN)
-    assert caught.value.reason == "rate_limited"
-    assert "asked us to wait 3600 s" in str(caught.value)
+    assert caught.value.reason == "blocked" and caught.value.host == "center6.umin.ac.jp"
+    assert "asking for 3600 s" in str(caught.value) and not caught.value.deferred
+    assert caught.value.until == pytest.approx(fake_time.now + 3600)  # its own ask > cooldown
     assert len(httpx_mock.get_requests()) == 1
 
 
@@ -87,7 +89,7 @@ def test_retries_exhausted_is_a_one_line_error(httpx_mock, fake_time):
     assert str(caught.value) == f"{VIEW_EN} answered 503 Service Unavailable after 3 attempts"
 
 
-@pytest.mark.parametrize("status, reason", [(404, "not_found"), (403, "forbidden"),
+@pytest.mark.parametrize("status, reason", [(404, "not_found"), (403, "blocked"),
                                             (400, "http_400"), (410, "not_found")])
 def test_client_errors_are_not_retried(httpx_mock, fetcher, status, reason):
     httpx_mock.add_response(url=VIEW_EN, status_code=status)
