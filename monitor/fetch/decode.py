@@ -9,7 +9,7 @@ false change, so labels are only hints:
    labels say. Real Shift_JIS or EUC-JP Japanese text is essentially never valid
    UTF-8 (their lead bytes are UTF-8 continuation bytes), so this never misreads one.
 2. Otherwise the declared charsets (header, then ``<meta>``), then Shift_JIS (cp932)
-   and EUC-JP are tried strictly, in that order.
+   and EUC-JP (euc_jis_2004) are tried strictly, in that order.
 3. Every candidate text is checked for mojibake (UTF-8 read as Latin-1/cp1252, EUC-JP
    read as Shift_JIS, C1 control characters); a garbled reading is refused and the
    next candidate tried. If none is clean: FetchError ``garbled`` or ``undecodable``,
@@ -26,10 +26,12 @@ from monitor.errors import FetchError
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
-_FALLBACKS = ("cp932", "euc_jp")
-# What browsers mean by these labels (WHATWG Encoding): Shift_JIS is Windows-31J,
+_FALLBACKS = ("cp932", "euc_jis_2004")
+# What these labels mean in practice (as in browsers): Shift_JIS is Windows-31J, EUC-JP
+# includes the NEC special characters (Ⅰ, ①…; euc_jis_2004 has them at the same codes),
 # ISO-8859-1 and ASCII are windows-1252.
-_ALIASES = {"shift_jis": "cp932", "iso8859-1": "cp1252", "ascii": "cp1252"}
+_ALIASES = {"shift_jis": "cp932", "euc_jp": "euc_jis_2004", "iso8859-1": "cp1252",
+            "ascii": "cp1252"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 

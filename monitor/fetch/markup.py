@@ -22,7 +22,10 @@ from monitor.errors import FetchError
 MAX_TAGS = 150_000  # a 300 KB registry page has about 10,000
 MAX_DEPTH = 512  # nested elements that only an end tag closes; real pages: under 30
 MAX_TABLE_DEPTH = 16  # tables inside tables; real pages: 2 or 3
-MAX_CLONES = 100_000  # formatting elements the parser may re-create; real pages: ~0
+# Bytes the parser may spend re-creating formatting elements, each estimated as a node
+# (~400 bytes in lexbor, measured) plus its attributes, which every copy repeats.
+MAX_CLONE_BYTES = 40 << 20  # real pages: under 1 KB
+NODE_BYTES = 400
 
 _SKIPPED = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b[^>]*>.*?(?:</\1\s*>|\Z)",
                       re.IGNORECASE | re.DOTALL)
@@ -47,7 +50,8 @@ class _Formatting:
     table_depth: int
     open: dict[str, list[str]] = field(default_factory=dict)  # name -> keys, innermost last
     copies: dict[str, int] = field(default_factory=dict)  # key -> open elements with it
-    count: int = 0  # open elements, at most three per key (the parser's own limit)
+    weight: int = 0  # bytes of one copy of them all, at most three per key (the parser's
+    # own limit on identical formatting elements)
 
 
 @dataclass
@@ -55,18 +59,18 @@ class MarkupCost:
     tags: int = 0
     depth: int = 0
     table_depth: int = 0
-    clones: int = 0
+    clone_bytes: int = 0
 
 
 def markup_cost(text: str) -> MarkupCost:
-    """Tags, deepest nesting, deepest table nesting, and the formatting elements the
-    parser would re-create, estimated generously in one pass."""
+    """Tags, deepest nesting, deepest table nesting, and the memory the parser would
+    spend re-creating formatting elements, estimated generously in one pass."""
     cost = MarkupCost()
     stack: list[str] = []
     open_names: dict[str, int] = {}
     tables = 0
     layers = [_Formatting(0)]
-    active = 0  # formatting elements the parser would re-create at the next block
+    active = 0  # bytes the parser would spend re-creating formatting at the next block
     for match in _TAG.finditer(_SKIPPED.sub("", text)):
         closing, name = match.group(1), match.group(2).lower()
         cost.tags += 1
@@ -80,26 +84,26 @@ def markup_cost(text: str) -> MarkupCost:
                     key = keys.pop()
                     layer.copies[key] -= 1
                     if layer.copies[key] < 3:
-                        layer.count -= 1
-                        active -= 1
+                        layer.weight -= NODE_BYTES + len(key)
+                        active -= NODE_BYTES + len(key)
             else:
                 key = f"{name} {' '.join(match.group(3).split())}"
                 layer.open.setdefault(name, []).append(key)
                 layer.copies[key] = layer.copies.get(key, 0) + 1
                 if layer.copies[key] <= 3:
-                    layer.count += 1
-                    active += 1
+                    layer.weight += NODE_BYTES + len(key)
+                    active += NODE_BYTES + len(key)
         else:
-            cost.clones += active
+            cost.clone_bytes += active
             if name in _CELLS or name in _ROW_BOUNDARIES:
                 while len(layers) > 1 and layers[-1].table_depth >= tables:
-                    active -= layers.pop().count
+                    active -= layers.pop().weight
                 if name in _CELLS and not closing:
                     layers.append(_Formatting(tables))
             elif name == "table":
                 if closing:
                     while len(layers) > 1 and layers[-1].table_depth >= tables:
-                        active -= layers.pop().count
+                        active -= layers.pop().weight
                 tables = max(0, tables + (-1 if closing else 1))
                 cost.table_depth = max(cost.table_depth, tables)
         if name in _VOID or name in _IMPLIED or match.group(3).endswith("/"):
@@ -128,9 +132,9 @@ def check_markup(text: str, url: str) -> MarkupCost:
         problem = f"elements nested {cost.depth} deep (limit {MAX_DEPTH})"
     elif cost.table_depth > MAX_TABLE_DEPTH:
         problem = f"tables nested {cost.table_depth} deep (limit {MAX_TABLE_DEPTH})"
-    elif cost.clones > MAX_CLONES:
-        problem = (f"unclosed formatting tags the parser would copy {cost.clones:,} times "
-                   f"(limit {MAX_CLONES:,})")
+    elif cost.clone_bytes > MAX_CLONE_BYTES:
+        problem = (f"unclosed formatting tags the parser would copy into about "
+                   f"{cost.clone_bytes >> 20:,} MB (limit {MAX_CLONE_BYTES >> 20} MB)")
     if problem is not None:
         raise FetchError(f"{url}: markup too malformed to parse safely ({problem})",
                          reason="malformed")
