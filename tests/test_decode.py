@@ -117,7 +117,7 @@ def test_double_encoded_utf8_is_refused_not_stored():
 
 
 def test_a_latin1_label_on_bytes_that_fit_nothing_is_refused():
-    body = b"<html><body>" + "非代償性肝硬変".encode("utf-8")[:-1] * 20 + b"</body></html>"
+    body = b"<html><body>" + "非代償性肝硬変".encode()[:-1] * 20 + b"</body></html>"
     with pytest.raises(FetchError) as caught:
         decode_html(body, "text/html; charset=ISO-8859-1", "https://x/page")
     assert caught.value.reason in ("garbled", "undecodable")

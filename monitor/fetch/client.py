@@ -56,8 +56,9 @@ DEFAULT_USER_AGENT = (
 )
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 10
-# 1 MiB: three times the largest real registry page (~300 KB). Malformed markup costs
-# lexbor ~150-600 bytes of memory per input byte (see benchmarks/page_cap_memory.py).
+# 1 MiB: three times the largest real registry page (~300 KB). With the markup guard,
+# the worst page accepted at this size peaks at 90 MB parsed by either registry parser
+# (benchmarks/page_cap_memory.py); without the guard, 64 KB of crafted markup took 3.3 GB.
 DEFAULT_MAX_PAGE_BYTES = 1024 * 1024
 T = TypeVar("T")
 
