@@ -93,7 +93,7 @@ class Monitor:
             from monitor.fetch.cassette import RecordingTransport
 
             try:
-                transport = RecordingTransport(record)
+                transport = RecordingTransport(record, max_bytes=loaded.http.max_page_bytes)
             except OSError as error:
                 raise InputError(f"cannot write cassettes to {record}: "
                                  f"{error.strerror or error}") from None
@@ -118,14 +118,16 @@ class Monitor:
         with self._guard:
             if self._fetcher is None:
                 settings = self.config.http
-                intervals = {host: registry.settings.min_interval
-                             for registry in self.registries.values()
-                             for host in registry.fetch_hosts}
+                intervals: dict[str, float] = {}
+                for registry in self.registries.values():
+                    for host in registry.fetch_hosts:  # a host two registries share:
+                        intervals[host] = max(intervals.get(host, 0.0),  # the slower pace
+                                              registry.settings.min_interval)
                 if self._replaying:  # answers come from disk: no host to be polite to
                     settings = replace(settings, min_interval=0.0)
                     intervals = dict.fromkeys(intervals, 0.0)
                 self._fetcher = Fetcher(settings, transport=self._transport,
-                                        host_intervals=intervals,
+                                        host_intervals=intervals, wall_clock=self.clock,
                                         on_host_event=self._host_events.put)
             return self._fetcher
 
@@ -313,9 +315,15 @@ class Monitor:
 
     def restore_hosts(self) -> None:
         """Pauses another process saw (the daemon, an earlier check) hold here too."""
+        from monitor.fetch.hosts import HostState
+
         rows = self.store.hosts.all()
-        if rows and hasattr(self.fetcher, "restore_host_states"):
-            self.fetcher.restore_host_states(rows)
+        if rows:
+            self.fetcher.restore_host_states(
+                HostState(host=row.host, kind=row.kind,  # type: ignore[arg-type]
+                          since=timestamp(row.since), until=timestamp(row.until),
+                          cooldown=row.cooldown, last_reason=row.reason or "",
+                          count=row.episodes) for row in rows)
 
     def record_host_events(self, store: Store) -> None:
         """Persist the fetcher's host episodes and alert once per episode (blocked and

@@ -44,6 +44,42 @@ class NotFoundError(FetchError):
         super().__init__(message, reason="not_found", status_code=status_code)
 
 
+class HostUnavailableError(FetchError):
+    """A host we must leave alone for now: the failure is the host's, not the trial's.
+
+    ``until`` is when the host may be asked again (epoch seconds); ``deferred`` is True
+    when this request was never sent because the host was already paused, False when
+    this very request met the block or the outage.
+    """
+
+    def __init__(self, message: str, *, reason: str, host: str, until: float,
+                 deferred: bool = False, status_code: int | None = None,
+                 attempts: int | None = None):
+        super().__init__(message, reason=reason, status_code=status_code, attempts=attempts)
+        self.host = host
+        self.until = until
+        self.deferred = deferred
+
+
+class HostBlockedError(HostUnavailableError):
+    """The host refused us (403, a firewall's block page, a 429 asking for a long
+    pause): every request to it waits out the cooldown, none is retried."""
+
+    def __init__(self, message: str, *, host: str, until: float, deferred: bool = False,
+                 status_code: int | None = None, attempts: int | None = None):
+        super().__init__(message, reason="blocked", host=host, until=until, deferred=deferred,
+                         status_code=status_code, attempts=attempts)
+
+
+class HostUnreachableError(HostUnavailableError):
+    """The host could not be reached at all (DNS, refused, TLS, connect timeout)."""
+
+    def __init__(self, message: str, *, host: str, until: float, deferred: bool = False,
+                 attempts: int | None = None):
+        super().__init__(message, reason="unreachable", host=host, until=until,
+                         deferred=deferred, attempts=attempts)
+
+
 class ParseError(MonitorError):
     """A page that does not have the layout the parser knows.
 
@@ -59,37 +95,6 @@ class WrongPageError(ParseError):
 
 class StoreError(MonitorError):
     """The database cannot be opened or lacks what the command needs."""
-
-
-class HostPausedError(FetchError):
-    """A host is paused (it refused us, or cannot be reached): the check of a trial on it
-    is deferred, a fault of the host and not of the trial."""
-
-    kind = "paused"
-
-    def __init__(self, message: str, *, host: str, until: float, reason: str = "blocked",
-                 status_code: int | None = None):
-        super().__init__(message, reason=reason, status_code=status_code)
-        self.host = host
-        self.until = until
-
-
-class HostBlockedError(HostPausedError):
-    """The host refused us (403, a firewall's block page, a 429 without a short
-    Retry-After)."""
-
-    kind = "blocked"
-
-
-class HostUnreachableError(HostPausedError):
-    """The host could not be reached at all (refused, DNS, TLS, connect timeout)."""
-
-    kind = "unreachable"
-
-    def __init__(self, message: str, *, host: str, until: float, reason: str = "unreachable",
-                 status_code: int | None = None):
-        super().__init__(message, host=host, until=until, reason=reason,
-                         status_code=status_code)
 
 
 class BulkDataError(MonitorError):

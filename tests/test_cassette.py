@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import httpx
 import pytest
 from conftest import CASSETTES, SEARCH_EN, VIEW_EN
 
+from monitor.errors import FetchError
 from monitor.fetch import (
     CassetteError,
     Fetcher,
@@ -65,3 +67,51 @@ def test_record_then_replay_round_trip(tmp_path):
     with Fetcher(settings, transport=ReplayTransport(out)) as f:
         assert "page" in f.get_html(VIEW_EN).text
         assert "search" in f.get_html(SEARCH_EN).text
+
+
+def test_a_replay_miss_through_the_fetcher_fails_at_once_without_retries():
+    calls = []
+    transport = ReplayTransport(CASSETTES / "umin-R000047329-v1")
+    original = transport.handle_request
+
+    def counted(request):
+        calls.append(request.url)
+        return original(request)
+
+    transport.handle_request = counted
+    settings = HttpSettings(min_interval=0, max_retries=3)
+    with Fetcher(settings, transport=transport) as fetcher, pytest.raises(CassetteError):
+        fetcher.get_html("https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=R1")
+    assert len(calls) == 1
+    assert fetcher.host_states() == {}  # a missing recording says nothing about the host
+
+
+def test_recording_a_compressed_answer_keeps_the_page_readable(tmp_path):
+    page = b"<html><body>" + "非代償性肝硬変".encode() * 50 + b"</body></html>"
+
+    def live(request: httpx.Request) -> httpx.Response:
+        assert request.headers["accept-encoding"] == "gzip, deflate"
+        return httpx.Response(200, headers={"content-type": "text/html; charset=UTF-8",
+                                            "content-encoding": "gzip"},
+                              stream=httpx.ByteStream(gzip.compress(page)))
+
+    out = tmp_path / "gz"
+    settings = HttpSettings(min_interval=0, max_retries=0)
+    with Fetcher(settings, transport=RecordingTransport(out, httpx.MockTransport(live))) as f:
+        assert f.get_html(VIEW_EN).content == page
+    [interaction] = load_cassette(out)
+    assert interaction.body == page and "content-encoding" not in interaction.headers
+    with Fetcher(settings, transport=ReplayTransport(out)) as f:
+        assert "非代償性肝硬変" in f.get_html(VIEW_EN).text
+
+
+def test_recording_caps_what_it_reads(tmp_path):
+    def live(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/html"},
+                              stream=httpx.ByteStream(b"<html>" + b"x" * 5000))
+
+    recorder = RecordingTransport(tmp_path / "big", httpx.MockTransport(live), max_bytes=1000)
+    with Fetcher(HttpSettings(min_interval=0, max_retries=0), transport=recorder) as f, \
+            pytest.raises(FetchError) as caught:
+        f.get_html(VIEW_EN)
+    assert caught.value.reason == "too_large"

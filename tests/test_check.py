@@ -95,7 +95,8 @@ def test_faults_are_logged_never_stored_as_versions(httpx_mock, monitor):
         (dict(content=cassette_body("umin-faults", VIEW_EN, 4), headers=HTML), "parse_error"),
         (dict(content=b"", headers=HTML), "empty"),
         (dict(content=other_trial, headers=HTML), "wrong_page"),
-        (dict(content=b"<html><body><table><tr><td>" * 50_000, headers=HTML), "parse_error"),
+        (dict(content=b"<html><body><table><tr><td>" * 50_000, headers=HTML), "too_large"),
+        (dict(content=b"<html><body>" + b"<b><i><u>" * 8_000, headers=HTML), "malformed"),
     ]
     for response, _ in faults:
         repeats = 3 if response.get("status_code") == 503 else 1  # retried twice

@@ -26,7 +26,7 @@ from monitor.diff.consistency import compare_linked
 from monitor.diff.policy import DiffPolicy
 from monitor.errors import (
     FetchError,
-    HostPausedError,
+    HostUnavailableError,
     MonitorError,
     NotFoundError,
     ParseError,
@@ -172,7 +172,7 @@ class Checker:
             return self._listed(row)
         try:
             ref = self._resolve(row, registry)
-        except HostPausedError as error:
+        except HostUnavailableError as error:
             return [self._deferred(row, None, None, error)]
         except MonitorError as error:
             log.warning("%s lookup failed: %s", row.label, error)
@@ -186,9 +186,9 @@ class Checker:
         for language in languages:
             one = self._fetch_page(registry, ref, language)
             fetched.append(one)
-            if isinstance(one.error, HostPausedError):
+            if isinstance(one.error, HostUnavailableError):
                 break  # the host is paused: its other pages would be refused too
-        paused = next((f for f in fetched if isinstance(f.error, HostPausedError)), None)
+        paused = next((f for f in fetched if isinstance(f.error, HostUnavailableError)), None)
         if paused is not None:
             return [self._deferred(row, paused.language, paused.url, paused.error, paused)]
         with self.store.transaction():
@@ -212,8 +212,8 @@ class Checker:
                   error: MonitorError | None, fetched: _Fetched | None = None) -> PageOutcome:
         """The host is paused: log the request that met the pause (if one was made),
         leave the trial's health alone."""
-        assert isinstance(error, HostPausedError)
-        if fetched is not None and (fetched.page is not None or error.status_code):
+        assert isinstance(error, HostUnavailableError)
+        if fetched is not None and not error.deferred:  # a request met the block itself
             with self.store.transaction():
                 self.store.fetches.record(FetchEntry(
                     trial=row.id, url=fetched.url, language=language,
@@ -247,13 +247,13 @@ class Checker:
         try:
             resolved = registry.resolve(ref, fetch_text)
         except MonitorError as error:
-            if not isinstance(error, HostPausedError) or lookups:
+            if not isinstance(error, HostUnavailableError) or not error.deferred:
                 url, started, begin, _ = lookups[-1] if lookups else \
                     ("(lookup)", utc_now(), time.monotonic(), None)
                 with self.store.transaction():
                     self.store.fetches.record(FetchEntry(
                         trial=row.id, url=url, language=None, started_at=started,
-                        outcome="deferred" if isinstance(error, HostPausedError) else "failed",
+                        outcome="deferred" if isinstance(error, HostUnavailableError) else "failed",
                         duration_ms=_ms(begin), status_code=getattr(error, "status_code", None),
                         attempts=getattr(error, "attempts", None), reason=_reason(error),
                         error=str(error)))

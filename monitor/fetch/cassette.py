@@ -15,11 +15,14 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from monitor.errors import MonitorError
+from monitor.fetch.body import read_decoded
+from monitor.fetch.deadline import deadline_transport
 
 FORMAT = "ctr-monitor-cassette/1"
 INDEX = "cassette.json"
@@ -95,21 +98,33 @@ class ReplayTransport(httpx.BaseTransport):
 class RecordingTransport(httpx.BaseTransport):
     """Passes requests to a real transport and writes every response to a cassette."""
 
-    def __init__(self, directory: str | Path, inner: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, directory: str | Path, inner: httpx.BaseTransport | None = None, *,
+                 max_bytes: int = 1024 * 1024) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.inner = inner or httpx.HTTPTransport()
+        # The live transport obeys the calling Fetcher's deadline like its own would.
+        self.inner = inner or deadline_transport()
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
         index = self.directory / INDEX
-        self._data = (json.loads(index.read_text(encoding="utf-8")) if index.exists()
-                      else {"format": FORMAT, "interactions": []})
+        self._data: dict[str, Any] = (
+            json.loads(index.read_text(encoding="utf-8")) if index.exists()
+            else {"format": FORMAT, "interactions": []})
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """The response with its body read (capped, decoded: the cassette keeps the page
+        as a readable file) and its transfer headers dropped to match."""
         response = self.inner.handle_request(request)
-        body = response.read()
+        try:
+            body = read_decoded(response, self.max_bytes, str(request.url))
+        finally:
+            response.close()
         with self._lock:
             self._write(request, response, body)
-        return httpx.Response(response.status_code, headers=response.headers, content=body,
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length",
+                                        "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=body,
                               request=request, extensions=response.extensions)
 
     def _write(self, request: httpx.Request, response: httpx.Response, body: bytes) -> None:

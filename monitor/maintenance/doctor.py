@@ -115,7 +115,7 @@ def live(monitor: Monitor, texts: Sequence[str], out: Path) -> DoctorReport:
     from monitor.fetch.cassette import RecordingTransport
 
     try:
-        transport = RecordingTransport(out)
+        transport = RecordingTransport(out, max_bytes=monitor.config.http.max_page_bytes)
     except OSError as error:
         raise MonitorError(f"cannot write the cassette to {out}: "
                            f"{error.strerror or error}") from None

@@ -20,7 +20,7 @@ def record_cassette(monitor: Monitor, texts: Sequence[str], out: Path,
 
     refs = [monitor.ref(text) for text in texts]
     try:
-        transport = RecordingTransport(out)
+        transport = RecordingTransport(out, max_bytes=monitor.config.http.max_page_bytes)
     except OSError as error:
         raise InputError(f"cannot write cassettes to {out}: {error.strerror or error}") \
             from None

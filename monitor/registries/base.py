@@ -91,7 +91,7 @@ def read_common_settings(section: Section, *, default_base_url: str,
         return base_url, chosen, section.duration("min_interval", default_min_interval,
                                                   minimum=floor, floor_reason=reason)
     interval = http_min_interval
-    if never_faster_than_default:
+    if never_faster_than_default and floor:  # a stand-in on this machine has no firewall
         interval = max(interval, parse_duration(default_min_interval, "default"))
     if interval < floor:
         raise ConfigError(f"[http] min_interval = {format_duration(interval)}: at least "
