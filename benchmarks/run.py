@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from monitor.pipeline import Checker  # noqa: E402
+
 from monitor.diff import diff_versions  # noqa: E402
 from monitor.fetch import Fetcher, HttpSettings  # noqa: E402
-from monitor.pipeline import Checker  # noqa: E402
 from monitor.registries import build_registries  # noqa: E402
 from monitor.registries.base import TrialRef  # noqa: E402
 from monitor.store import Store  # noqa: E402

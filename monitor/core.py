@@ -84,7 +84,7 @@ class Monitor:
         loaded = config if isinstance(config, Config) else load_config(config)
         for note in loaded.notes:
             log.warning("%s", note)
-        transport = None
+        transport: Any = None
         if replay is not None:
             from monitor.fetch.cassette import ReplayTransport
 
@@ -284,8 +284,9 @@ class Monitor:
         def collect(pages: list[Any], pairs: list[Any]) -> None:
             result.pages += pages
             result.pairs += pairs
-            for page in pages if progress is not None else ():
-                progress(page)
+            if progress is not None:
+                for page in pages:
+                    progress(page)
 
         count = max(1, min(workers or self.config.schedule.workers, len(groups)))
         if count == 1:  # one group, or one worker: no thread to start
@@ -470,7 +471,7 @@ class Monitor:
     def alerts(self, *, include_delivered: bool = False) -> list[Any]:
         statuses = ("pending", "dead", "delivered") if include_delivered else \
             ("pending", "dead")
-        return self.store.outbox.list(statuses)
+        return self.store.outbox.with_status(statuses)
 
     # --- the daemon's units of work ----------------------------------------------------
 

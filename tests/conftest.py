@@ -146,7 +146,7 @@ LOCAL_JRCT_JA = f"{LOCAL_JRCT}/latest-detail/jRCT2063200014"
 LOCAL_JRCT_EN = f"{LOCAL_JRCT}/en-latest-detail/jRCT2063200014"
 
 
-def write_config(tmp_path, extra: str = "") -> "Path":
+def write_config(tmp_path, extra: str = "") -> Path:
     path = tmp_path / "config.toml"
     path.write_text(LOCAL_CONFIG + extra, encoding="utf-8")
     return path

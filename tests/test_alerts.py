@@ -106,7 +106,7 @@ def test_webhook_fails_three_times_then_delivers_exactly_once(tmp_path, receiver
     waits = []
     for _ in range(4):
         report = h.deliver()
-        pending = h.store.outbox.list(("pending",))
+        pending = h.store.outbox.with_status(("pending",))
         if pending:
             waits.append(pending[0].next_attempt_at)
             h.clock.now += 60 * 2 ** len(waits)  # past the backoff
@@ -202,9 +202,9 @@ def test_alert_too_old_is_given_up_and_listed(tmp_path, receiver, env):
     for _ in range(8):
         h.deliver()
         h.clock.now += 1800
-    [dead] = h.store.outbox.list(("dead",))
+    [dead] = h.store.outbox.with_status(("dead",))
     assert dead.last_error == "receiver answered HTTP 500"
-    assert h.store.outbox.list(("pending",)) == []
+    assert h.store.outbox.with_status(("pending",)) == []
     receiver.statuses = []
     revived, report = h.monitor.retry_alerts()
     assert (revived, report.delivered) == (1, 1)

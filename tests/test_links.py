@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 from conftest import LOCAL_JRCT_JA, LOCAL_VIEW_EN, VIEW_EN, cassette_body, write_config
 

@@ -45,7 +45,7 @@ def as_an_old_parser_had_it(store):
     import dataclasses
 
     row = store.trials.all()[0]
-    versions = store.versions.list(row.id, "en")
+    versions = store.versions.of_trial(row.id, "en")
     old = []
     for version in versions:
         record = dataclasses.replace(version.record, target_sample_size=None)
@@ -78,7 +78,7 @@ def test_dry_run_then_apply(config):
     applied = json.loads(run(config, "reparse", "--apply", "--format", "json").output)
     assert applied[0]["applied"] is True and set(applied[0]["changed"]) == {"1", "2"}
     store = open_store(config)
-    v1, v2 = store.versions.list(row.id, "en")
+    v1, v2 = store.versions.of_trial(row.id, "en")
     assert v1.record.target_sample_size == v2.record.target_sample_size == 10
     changes = store.versions.changes(v2.id)
     assert [c.field for c in changes][:2] == ["status", "date_last_modified"]
@@ -94,7 +94,7 @@ def test_dry_run_then_apply(config):
 def test_a_page_the_parser_cannot_read_leaves_history_alone(config):
     store = open_store(config)
     row = store.trials.all()[0]
-    sha = store.versions.list(row.id, "en")[0].page
+    sha = store.versions.of_trial(row.id, "en")[0].page
     broken = zlib.compress(b"<html><body>maintenance</body></html>")
     db = store.database.db
     db.execute("update pages set content = ?, compression = 'zlib', base = null "
@@ -118,7 +118,7 @@ def test_a_rebuild_keeps_the_user_s_severity_overrides(config):
     still high after a reparse."""
     store = open_store(config)
     row = store.trials.all()[0]
-    v2 = store.versions.list(row.id, "en")[1]
+    v2 = store.versions.of_trial(row.id, "en")[1]
     before = {c.field: c.severity for c in store.versions.changes(v2.id)}
     as_an_old_parser_had_it(store)
     store.close()

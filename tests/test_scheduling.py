@@ -111,7 +111,8 @@ def test_watchdog_alarms_once_per_episode(monitor):
     daemon._watchdog()
 
     def overdue():
-        return [a.trial for a in store.outbox.list(("pending",)) if a.event == "trial.overdue"]
+        return [a.trial for a in store.outbox.with_status(("pending",))
+                if a.event == "trial.overdue"]
 
     assert overdue() == [row.id]  # 3h > 2 × 1h; the 2h watch is not late yet
     clock[0] += 2 * 3600  # five hours: now the 2h watch is late too; no repeat for the first
@@ -124,7 +125,7 @@ def test_watchdog_alarms_once_per_episode(monitor):
         after = store.trials.record_health(before, failed=False)
         notifier.trial_checked(before, after, [])
     assert store.trials.get(row.id).overdue_since is None
-    assert [a.event for a in store.outbox.list(("pending",))].count(
+    assert [a.event for a in store.outbox.with_status(("pending",))].count(
         "trial.overdue_recovered") == 1
 
 
@@ -135,7 +136,7 @@ def test_no_overdue_alarm_in_the_start_up_grace(monitor):
     monitor.clock = lambda: clock[0]
     daemon = Daemon(monitor, clock=lambda: clock[0])
     daemon._watchdog()
-    assert monitor.store.outbox.list(("pending",)) == []
+    assert monitor.store.outbox.with_status(("pending",)) == []
 
 
 def test_no_overdue_alarm_for_a_paused_host(monitor):

@@ -243,7 +243,7 @@ def test_a_first_release_database_is_migrated_in_place(tmp_path, umin):
 
     store = Store(path)
     assert store.trials.find(RECEIPT).trial_id == "UMIN000041461"
-    versions = store.versions.list(1)
+    versions = store.versions.of_trial(1)
     assert [v.record.status for v in versions] == ["recruiting", "completed"]
     assert versions[0].record.registry_ids == {"receipt_number": "R000047329"}
     assert store.versions.raw_page("p1") == raw

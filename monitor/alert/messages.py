@@ -199,9 +199,8 @@ def email_html(event: Event, delivery_id: str, language: str = "en") -> str:
         parts.append("</table>")
     for label, url in _links(event):
         parts.append(f'<p><a href="{e(url)}">{e(label)}</a> {e(url)}</p>')
-    parts.append(f'<p style="color:#666;font-size:0.8em">'
-                 f"{e(phrase('alert_detected', lang, at=event['detected_at'], delivery=delivery_id))}"
-                 "</p></body></html>")
+    detected = phrase("alert_detected", lang, at=event["detected_at"], delivery=delivery_id)
+    parts.append(f'<p style="color:#666;font-size:0.8em">{e(detected)}</p></body></html>')
     return "".join(parts)
 
 

@@ -323,11 +323,11 @@ class Checker:
                 return self._unchanged(row, previous, entry, record, gate, now)
             lost = lost_values(base, record)
             if lost and not self._accept_held(row, language, digest):
-                error = (f"{url} parsed, but lost what its last version had ({lost}): held "
-                         "as suspected layout drift or a half-served page, not stored")
+                held = (f"{url} parsed, but lost what its last version had ({lost}): held "
+                        "as suspected layout drift or a half-served page, not stored")
                 self.store.fetches.record(_replace(entry, outcome="failed", reason=HELD,
-                                                   error=error, content_hash=digest))
-                return PageOutcome(row, language, "failed", url, error=error, reason=HELD)
+                                                   error=held, content_hash=digest))
+                return PageOutcome(row, language, "failed", url, error=held, reason=HELD)
         version = self.store.versions.add(
             row.id, language, record, digest, page.content, page.content_type, changes,
             check_id=self.settings.check_id, parser=registry.parser_version)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.check.checker import ListingGate
 from monitor.check.outcome import ListingOutcome
@@ -23,7 +25,7 @@ from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import parse_date
 from monitor.registries.base import BulkListing, Registry
 from monitor.registries.listing import ListingEntry
-from monitor.store import Store, TrialRow, VersionRow, iso_time, timestamp
+from monitor.store import ListingState, Store, TrialRow, VersionRow, iso_time, timestamp
 
 if TYPE_CHECKING:
     from monitor.core import Monitor
@@ -37,7 +39,8 @@ LISTING_DEADLINE = 1800.0  # seconds for the whole download
 def refresh_listings(monitor: Monitor) -> tuple[list[ListingOutcome], dict[str, ListingGate]]:
     """Read every registry listing that is due; the outcomes, and a gate per registry
     whose listing can be trusted this pass."""
-    outcomes, gates = [], {}
+    outcomes: list[ListingOutcome] = []
+    gates: dict[str, ListingGate] = {}
     for name, registry in monitor.registries.items():
         bulk = registry.bulk
         if bulk is None or not getattr(registry.settings, "use_csv", False):
@@ -65,7 +68,7 @@ def refresh_listing(monitor: Monitor, registry: Registry, bulk: BulkListing) -> 
                 last_modified=state.last_modified if same_url else None,
                 max_bytes=MAX_LISTING_BYTES, deadline=LISTING_DEADLINE)
             if download.status == 304 and state.baseline_at:
-                _saved(store, state, checked_at=now, failed=False)
+                _saved(store, state, checked_at=now)
                 _recovered(monitor, registry, bulk, state)
                 return ListingOutcome(registry.name, "unchanged", rows=state.rows)
             store.listings.clear_staging(registry.name)
@@ -76,7 +79,7 @@ def refresh_listing(monitor: Monitor, registry: Registry, bulk: BulkListing) -> 
         new = store.listings.merge_staged(registry.name, now)
         baseline = state.baseline_at is None
         registered = announce(monitor, store, new, baseline=baseline, now=now)
-        _saved(store, state, checked_at=now, failed=False, url=bulk.url, etag=download.etag,
+        _saved(store, state, checked_at=now, url=bulk.url, etag=download.etag,
                last_modified=download.last_modified, fetched_at=now, rows=rows,
                baseline_at=state.baseline_at or now)
         _recovered(monitor, registry, bulk, state, store=store)
@@ -123,27 +126,21 @@ def announce(monitor: Monitor, store: Store, new: list[ListingEntry], *, baselin
     return registered
 
 
-def _saved(store: Store, state: object, **changes: object) -> None:
-    from dataclasses import replace
-
-    failed = changes.pop("failed")
-    update = dict(changes)
-    if not failed:
-        update.update(consecutive_failures=0, last_error=None)
+def _saved(store: Store, state: ListingState, **changes: Any) -> None:
+    """The listing read (or found unchanged): its state saved, its failure episode over."""
     with store.transaction():
-        store.listings.save_state(replace(state, **update))  # type: ignore[type-var]
+        store.listings.save_state(replace(state, consecutive_failures=0, last_error=None,
+                                          **changes))
 
 
-def _failed(monitor: Monitor, registry: Registry, bulk: BulkListing, state: object,
+def _failed(monitor: Monitor, registry: Registry, bulk: BulkListing, state: ListingState,
             error: str, now: str) -> ListingOutcome:
-    from dataclasses import replace
-
     store = monitor.store
-    failures = getattr(state, "consecutive_failures", 0) + 1
+    failures = state.consecutive_failures + 1
     log.warning("%s listing could not be read (%s): checking pages instead",
                 registry.title, error)
     with store.transaction():
-        store.listings.save_state(replace(state, consecutive_failures=failures,  # type: ignore[type-var]
+        store.listings.save_state(replace(state, consecutive_failures=failures,
                                           last_error=error, checked_at=now))
         if failures == monitor.config.alerts.failure_threshold:
             monitor.notifier(store).listing_changed("listing.failing", registry=registry.name,
@@ -152,9 +149,9 @@ def _failed(monitor: Monitor, registry: Registry, bulk: BulkListing, state: obje
     return ListingOutcome(registry.name, "failed", error=error)
 
 
-def _recovered(monitor: Monitor, registry: Registry, bulk: BulkListing, state: object,
+def _recovered(monitor: Monitor, registry: Registry, bulk: BulkListing, state: ListingState,
                store: Store | None = None) -> None:
-    if getattr(state, "consecutive_failures", 0) >= monitor.config.alerts.failure_threshold:
+    if state.consecutive_failures >= monitor.config.alerts.failure_threshold:
         monitor.notifier(store or monitor.store).listing_changed(
             "listing.recovered", registry=registry.name, url=bulk.url)
 
@@ -187,7 +184,7 @@ class ListingSignal(ListingGate):
     def needs_pages(self, store: Store, row: TrialRow) -> bool:
         if row.trial_id is None or row.last_page_at is None:
             return True
-        if timestamp(row.last_page_at) + self.bulk.max_page_age < _now():
+        if timestamp(row.last_page_at) + self.bulk.max_page_age < time.time():
             return True
         stored = store.versions.languages(row.id)
         if any(language not in stored for language in self.registry.settings.languages):
@@ -214,10 +211,10 @@ class ListingSignal(ListingGate):
                                            page_value, listed, now)
 
 
-def differences(record: TrialRecord, entry: ListingEntry) -> list[tuple[str, object, object]]:
+def differences(record: TrialRecord, entry: ListingEntry) -> list[tuple[str, Any, Any]]:
     """Where a record and its listing row differ: last-modified date, status, target
     size (only values the listing states)."""
-    found = []
+    found: list[tuple[str, Any, Any]] = []
     listed_date = _day(entry.date_last_modified)
     if listed_date and record.date_last_modified != listed_date:
         found.append(("date_last_modified", record.date_last_modified, listed_date))
@@ -233,8 +230,3 @@ def differences(record: TrialRecord, entry: ListingEntry) -> list[tuple[str, obj
 def _day(value: str | None) -> str | None:
     return parse_date(value) if value else None
 
-
-def _now() -> float:
-    import time
-
-    return time.time()

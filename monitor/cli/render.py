@@ -349,7 +349,7 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
     for listing in report.listings:
         console.print(Text(phrase("listing_line", lang, registry=registry_name(
             str(listing["registry"]), lang), checked=short_time(
-            listing["checked_at"], lang), rows=listing["rows"] or 0)))  # type: ignore[arg-type]
+            listing["checked_at"], lang), rows=listing["rows"] or 0)))
     columns = console.width
     for row in report.watches:
         health = "ok" if not row.consecutive_failures else phrase(

@@ -39,8 +39,8 @@ _CORE_SECTIONS = ("storage", "http", "links", "schedule", "severity", "watch", "
 
 def load_config(path: str | Path | None = None) -> Config:
     """Read and validate the config; the default path may be absent (defaults apply)."""
+    config_path = Path(path) if path is not None else DEFAULT_PATH
     explicit = path is not None
-    config_path = Path(path) if explicit else DEFAULT_PATH
     if not config_path.exists():
         if explicit:
             raise ConfigError(f"config file {config_path} not found: pass --config PATH, "
@@ -87,7 +87,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Config:
     links = Section(data.get("links"), "[links]")
     follow_links = links.boolean("follow", True)
     registries: dict[str, Any] = {}
-    for name, registry_type in REGISTRY_TYPES.items():
+    for name, registry_type in REGISTRY_TYPES.items():  # each reads its own section
         section = Section(data.get(name), f"[{name}]")
         if section.has("follow_links"):  # its home before [links] existed
             follow_links = section.boolean("follow_links", True)

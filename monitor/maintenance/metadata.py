@@ -87,7 +87,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
 
 def metadata(database_name: str) -> dict[str, Any]:
     name = database_name.rsplit(".", 1)[0]
-    tables = {table: {"description": description,
+    tables: dict[str, dict[str, Any]] = {table: {"description": description,
                       **({"columns": columns} if columns else {})}
               for table, (description, columns) in TABLES.items()}
     for hidden in ("listings_staging", "_sqlite_migrations", "meta"):

@@ -48,7 +48,7 @@ def reparse_trial(monitor: Monitor, row: TrialRow, *, apply: bool = False
     registry = monitor.registries[row.registry]
     results = []
     for language in store.versions.languages(row.id):
-        versions = store.versions.list(row.id, language)
+        versions = store.versions.of_trial(row.id, language)
         result = ReparseResult(row.label, row.registry, language, len(versions))
         fresh = []
         try:

@@ -231,8 +231,3 @@ def table_rows(table: LexborNode) -> list[list[str]]:
             rows.append(cells)
     return rows
 
-
-@functools.lru_cache(maxsize=8192)  # the same few hundred labels on every page
-def label_key(text: str) -> str:
-    """A label as matched: NFKC-normalized, case-folded, with every space removed."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).casefold()

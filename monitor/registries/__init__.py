@@ -7,13 +7,14 @@ labels, statuses, words) and adding one line to ``REGISTRY_TYPES``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from monitor.errors import InputError
 from monitor.registries.base import FetchText, Registry, RegistrySettings, TrialRef
 from monitor.registries.jrct import JrctRegistry
 from monitor.registries.umin import UminRegistry
 
-REGISTRY_TYPES: dict[str, type] = {
+REGISTRY_TYPES: dict[str, Any] = {
     "umin": UminRegistry,
     "jrct": JrctRegistry,
 }

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.model import OverdueRules
 from monitor.diff.changes import Change
 from monitor.errors import InputError
 from monitor.normalize.record import TrialRecord
 from monitor.registries.listing import ListingEntry
-from monitor.report.overdue import overdue_flags
+from monitor.report.overdue import OverdueFlag, overdue_flags
 from monitor.store import DisagreementRow, HostRow, Store, TrialRow, VersionRow
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class TrialOverview:
     versions: int
     record: TrialRecord | None
     pairs: list[PairState]
-    overdue: list[str]
+    overdue: list[OverdueFlag]
     paused: HostRow | None = None
     note: str = ""
 
@@ -134,7 +134,7 @@ def history(monitor: Monitor, row: TrialRow) -> list[TrialHistory]:
     store = monitor.store
     result = []
     for each in (row, *store.trials.many(store.links.linked(row.id))):
-        versions = store.versions.list(each.id)
+        versions = store.versions.of_trial(each.id)
         if not versions and each.id != row.id:
             continue
         result.append(TrialHistory(each, monitor.registries[each.registry].title,
@@ -222,13 +222,13 @@ class StatusReport:
     watches: list[TrialRow]
     alerts: dict[str, int]
     paused: list[HostRow]
-    listings: list[dict[str, object]] = field(default_factory=list)
+    listings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def status(monitor: Monitor, daemon_pid: int | None) -> StatusReport:
     store = monitor.store
     counts = store.outbox.counts()
-    listings = []
+    listings: list[dict[str, Any]] = []
     for name, registry in monitor.registries.items():
         if registry.bulk is not None and getattr(registry.settings, "use_csv", False):
             state = store.listings.state(name)

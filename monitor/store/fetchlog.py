@@ -37,7 +37,7 @@ class FetchLog:
         self.db = database.db
 
     def record(self, entry: FetchEntry) -> None:
-        self.db["fetches"].insert({
+        self.db.table("fetches").insert({
             "trial": entry.trial, "language": entry.language, "url": entry.url,
             "started_at": entry.started_at, "duration_ms": entry.duration_ms,
             "attempts": entry.attempts, "status_code": entry.status_code,
@@ -71,15 +71,15 @@ class FetchLog:
             return 0
         days: dict[tuple[int, str], dict[str, Any]] = {}
         for row in rows:
-            day = days.setdefault((row["trial"], row["day"]), {
+            tally = days.setdefault((row["trial"], row["day"]), {
                 "fetches": 0, "failed": 0, "changed": 0, "bytes": 0, "reasons": Counter()})
-            day["fetches"] += 1
-            day["bytes"] += row["bytes"] or 0
+            tally["fetches"] += 1
+            tally["bytes"] += row["bytes"] or 0
             if row["outcome"] == "failed":
-                day["failed"] += 1
-                day["reasons"][row["reason"] or "unknown"] += 1
+                tally["failed"] += 1
+                tally["reasons"][row["reason"] or "unknown"] += 1
             elif row["outcome"] in ("new", "changed"):
-                day["changed"] += 1
+                tally["changed"] += 1
         for (trial, day), summary in days.items():
             existing = self.db.execute("select fetches, failed, changed, bytes, reasons from "
                                        "fetch_days where trial = ? and day = ?",
@@ -89,7 +89,7 @@ class FetchLog:
                 reasons.update(json.loads(existing[4] or "{}"))
                 for index, name in enumerate(("fetches", "failed", "changed", "bytes")):
                     summary[name] += existing[index] or 0
-            self.db["fetch_days"].upsert({
+            self.db.table("fetch_days").upsert({
                 "trial": trial, "day": day, "fetches": summary["fetches"],
                 "failed": summary["failed"], "changed": summary["changed"],
                 "bytes": summary["bytes"],

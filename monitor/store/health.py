@@ -31,7 +31,7 @@ class ParseHealth:
 
     def listing_disagrees(self, trial: int, version: int | None, field: str, page_value: Any,
                           listing_value: Any, now: str) -> None:
-        self.db["parse_checks"].insert({
+        self.db.table("parse_checks").insert({
             "trial": trial, "version": version, "field": field,
             "page_value": to_json(page_value), "listing_value": to_json(listing_value),
             "seen_at": now})

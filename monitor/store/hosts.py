@@ -20,7 +20,7 @@ class Hosts:
         return HostRow(**rows[0]) if rows else None
 
     def save(self, row: HostRow) -> None:
-        self.db["hosts"].upsert(row.__dict__, pk="host")
+        self.db.table("hosts").upsert(row.__dict__, pk="host")
 
     def clear(self, host: str) -> None:
         self.db.execute("delete from hosts where host = ?", [host])

@@ -81,12 +81,12 @@ class Links:
         closed = [row for field, row in existing.items()
                   if field not in names or any(d.field == field for d in opened)]
         for row in closed:
-            self.db["disagreements"].update(row.id, {"closed_at": now})
+            self.db.table("disagreements").update(row.id, {"closed_at": now})
         self.db.execute("update links set compared_at = ? where (trial = ? and "
                         "linked_trial = ?) or (trial = ? and linked_trial = ?)",
                         [now, first, second, second, first])
         for d in opened:
-            self.db["disagreements"].insert({
+            self.db.table("disagreements").insert({
                 "trial": first, "other_trial": second, "field": d.field,
                 "values": to_json(d.values), "severity": d.severity.value, "note": d.note,
                 "opened_at": now})

@@ -40,7 +40,7 @@ class Listings:
         return ListingState(**{k: v for k, v in rows[0].items() if k in known})
 
     def save_state(self, state: ListingState) -> None:
-        self.db["listing_state"].upsert(asdict(state), pk="registry")
+        self.db.table("listing_state").upsert(asdict(state), pk="registry")
 
     # --- rows ---------------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ class Listings:
 
     def _insert_staged(self, rows: list[dict[str, Any]]) -> int:
         with self.database.transaction():
-            self.db["listings_staging"].insert_all(rows, replace=True)
+            self.db.table("listings_staging").insert_all(rows, replace=True)
         return len(rows)
 
     def clear_staging(self, registry: str) -> None:

@@ -25,8 +25,8 @@ SCHEMA_VERSION = 6  # meta.schema_version after the last migration below
 @MIGRATIONS(name="m001_initial")
 def m001_initial(db: sqlite_utils.Database) -> None:
     """The schema of the first release (schema version 5)."""
-    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-    db["trials"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("trials").create(
         {"id": int, "registry": str, "trial_id": str, "receipt_number": str,
          "title": str, "status": str, "date_last_modified": str, "watched": int,
          "watch_source": str, "added_input": str, "added_at": str,
@@ -35,12 +35,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
          "overdue_since": str},
         pk="id", not_null={"registry", "watched", "added_at", "consecutive_failures"},
         defaults={"watched": 1, "consecutive_failures": 0}, if_not_exists=True)
-    db["pages"].create(
+    db.table("pages").create(
         {"sha256": str, "content": bytes, "compression": str, "base": str,
          "size": int, "content_type": str, "first_seen_at": str},
         pk="sha256", not_null={"content", "compression", "size"},
         foreign_keys=[("base", "pages", "sha256")], if_not_exists=True)
-    db["versions"].create(
+    db.table("versions").create(
         {"id": int, "trial": int, "language": str, "number": int,
          "content_hash": str, "seen_at": str, "status": str, "status_raw": str,
          "title_public": str, "title_scientific": str, "date_registered": str,
@@ -52,29 +52,29 @@ def m001_initial(db: sqlite_utils.Database) -> None:
                            "record", "record_codec"},
         foreign_keys=[("trial", "trials", "id"), ("page", "pages", "sha256"),
                       ("record_base", "versions", "id")], if_not_exists=True)
-    db["version_changes"].create(
+    db.table("version_changes").create(
         {"id": int, "version": int, "field": str, "old": str, "new": str, "severity": str},
         pk="id", not_null={"version", "field", "severity"},
         foreign_keys=[("version", "versions", "id")], if_not_exists=True)
-    db["fetches"].create(
+    db.table("fetches").create(
         {"id": int, "trial": int, "language": str, "url": str, "started_at": str,
          "duration_ms": int, "attempts": int, "status_code": int, "outcome": str,
          "reason": str, "error": str, "bytes": int, "version": int},
         pk="id", not_null={"trial", "url", "started_at", "outcome"},
         foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")],
         if_not_exists=True)
-    db["links"].create(
+    db.table("links").create(
         {"id": int, "trial": int, "linked_trial": int, "found_at": str},
         pk="id", not_null={"trial", "linked_trial", "found_at"},
         foreign_keys=[("trial", "trials", "id"), ("linked_trial", "trials", "id")],
         if_not_exists=True)
-    db["disagreements"].create(
+    db.table("disagreements").create(
         {"id": int, "trial": int, "other_trial": int, "field": str, "values": str,
          "severity": str, "note": str, "opened_at": str, "closed_at": str},
         pk="id", not_null={"trial", "other_trial", "field", "severity", "opened_at"},
         foreign_keys=[("trial", "trials", "id"), ("other_trial", "trials", "id")],
         if_not_exists=True)
-    db["alerts"].create(
+    db.table("alerts").create(
         {"id": int, "delivery_id": str, "channel": str, "event": str, "trial": int,
          "payload": str, "status": str, "attempts": int, "created_at": str,
          "next_attempt_at": str, "last_attempt_at": str, "last_error": str,
@@ -83,7 +83,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
                            "attempts", "created_at", "next_attempt_at"},
         defaults={"status": "pending", "attempts": 0},
         foreign_keys=[("trial", "trials", "id")], if_not_exists=True)
-    db["alert_attempts"].create(
+    db.table("alert_attempts").create(
         {"id": int, "alert": int, "attempted_at": str, "ok": int, "detail": str},
         pk="id", not_null={"alert", "attempted_at", "ok"},
         foreign_keys=[("alert", "alerts", "id")], if_not_exists=True)
@@ -99,8 +99,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         ("alerts", ["status", "next_attempt_at"], False),
         ("alert_attempts", ["alert"], False),
     ):
-        db[table].create_index(columns, unique=unique, if_not_exists=True)
-    db["meta"].upsert({"key": "schema_version", "value": "5"}, pk="key")
+        db.table(table).create_index(columns, unique=unique, if_not_exists=True)
+    db.table("meta").upsert({"key": "schema_version", "value": "5"}, pk="key")
 
 
 @MIGRATIONS(name="m002_core")
@@ -108,39 +108,39 @@ def m002_core(db: sqlite_utils.Database) -> None:
     """Registry keys in a table of their own; zstd compression; host blocks; the
     registry listing (UMIN-CTR's CSV) and queries; fetch-log summaries; parse health."""
     # Registry-specific IDs leave the core tables.
-    db["trial_keys"].create(
+    db.table("trial_keys").create(
         {"id": int, "trial": int, "registry": str, "name": str, "value": str},
         pk="id", not_null={"trial", "registry", "name", "value"},
         foreign_keys=[("trial", "trials", "id")])
-    db["trial_keys"].create_index(["registry", "name", "value"], unique=True)
-    db["trial_keys"].create_index(["trial"])
+    db.table("trial_keys").create_index(["registry", "name", "value"], unique=True)
+    db.table("trial_keys").create_index(["trial"])
     db.execute("insert into trial_keys (trial, registry, name, value) "
                "select id, registry, 'receipt_number', receipt_number from trials "
                "where receipt_number is not null")
-    for index in db["trials"].indexes:
+    for index in db.table("trials").indexes:
         if index.columns == ["registry", "receipt_number"]:
             db.execute(f'drop index "{index.name}"')
     db.execute("alter table trials drop column receipt_number")
-    db["trials"].add_column("last_page_at", str)
+    db.table("trials").add_column("last_page_at", str)
 
     for column in ("check_id", "parser", "title_public_ja", "title_scientific_ja",
                    "conditions_ja"):
-        db["versions"].add_column(column, str)
-    db["alerts"].add_column("lease_owner", str)
-    db["links"].add_column("compared_at", str)
-    db["fetches"].add_column("content_hash", str)
+        db.table("versions").add_column(column, str)
+    db.table("alerts").add_column("lease_owner", str)
+    db.table("links").add_column("compared_at", str)
+    db.table("fetches").add_column("content_hash", str)
     _recompress(db)
 
-    db["hosts"].create(
+    db.table("hosts").create(
         {"host": str, "kind": str, "since": str, "until": str, "cooldown": float,
          "reason": str, "episodes": int, "probe_at": str},
         pk="host", not_null={"kind", "since", "until", "cooldown"})
-    db["listing_state"].create(
+    db.table("listing_state").create(
         {"registry": str, "url": str, "etag": str, "last_modified": str, "fetched_at": str,
          "checked_at": str, "rows": int, "baseline_at": str, "consecutive_failures": int,
          "last_error": str},
         pk="registry", defaults={"consecutive_failures": 0})
-    db["listings"].create(
+    db.table("listings").create(
         {"registry": str, "trial_id": str, "keys": str, "status": str, "status_raw": str,
          "date_last_modified": str, "date_registered": str, "target_sample_size": int,
          "title_ja": str, "title_en": str, "title_public_ja": str, "title_public_en": str,
@@ -149,45 +149,45 @@ def m002_core(db: sqlite_utils.Database) -> None:
         pk=("registry", "trial_id"), not_null={"first_seen_at", "last_seen_at"})
     # A listing is read into this table first, in batches, and merged into `listings` in
     # one short transaction once the whole file was read: a truncated file changes nothing.
-    db["listings_staging"].create(
+    db.table("listings_staging").create(
         {"registry": str, "trial_id": str, "keys": str, "status": str, "status_raw": str,
          "date_last_modified": str, "date_registered": str, "target_sample_size": int,
          "title_ja": str, "title_en": str, "title_public_ja": str, "title_public_en": str,
          "conditions_ja": str, "conditions_en": str, "search": str, "row_hash": str},
         pk=("registry", "trial_id"))
-    db["query_matches"].create(
+    db.table("query_matches").create(
         {"id": int, "query": str, "registry": str, "trial_id": str, "matched_at": str,
          "baseline": int},
         pk="id", not_null={"query", "registry", "trial_id", "matched_at"})
-    db["query_matches"].create_index(["query", "registry", "trial_id"], unique=True)
-    db["fetch_days"].create(
+    db.table("query_matches").create_index(["query", "registry", "trial_id"], unique=True)
+    db.table("fetch_days").create(
         {"trial": int, "day": str, "fetches": int, "failed": int, "changed": int,
          "bytes": int, "reasons": str},
         pk=("trial", "day"), foreign_keys=[("trial", "trials", "id")])
-    db["parse_checks"].create(
+    db.table("parse_checks").create(
         {"id": int, "trial": int, "version": int, "field": str, "page_value": str,
          "listing_value": str, "seen_at": str},
         pk="id", not_null={"trial", "field", "seen_at"},
         foreign_keys=[("trial", "trials", "id"), ("version", "versions", "id")])
-    db["unknown_labels"].create(
+    db.table("unknown_labels").create(
         {"registry": str, "language": str, "label": str, "example_trial": int,
          "first_seen_at": str, "last_seen_at": str},
         pk=("registry", "language", "label"),
         foreign_keys=[("example_trial", "trials", "id")])
-    db["fetches"].create_index(["started_at"])
-    db["versions"].create_index(["seen_at"])
+    db.table("fetches").create_index(["started_at"])
+    db.table("versions").create_index(["seen_at"])
 
     if "versions_fts" in db.table_names():
-        db["versions"].disable_fts()
-    db["versions"].enable_fts(
+        db.table("versions").disable_fts()
+    db.table("versions").enable_fts(
         ["title_public", "title_scientific", "title_public_ja", "title_scientific_ja",
          "conditions", "conditions_ja"], tokenize="trigram", create_triggers=True)
-    db["versions"].rebuild_fts()
+    db.table("versions").rebuild_fts()
     create_views(db)
-    db["meta"].upsert({"key": "application", "value": APPLICATION}, pk="key")
+    db.table("meta").upsert({"key": "application", "value": APPLICATION}, pk="key")
     # Names this database's feed, wherever the file moves.
-    db["meta"].upsert({"key": "feed_id", "value": str(uuid.uuid4())}, pk="key")
-    db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    db.table("meta").upsert({"key": "feed_id", "value": str(uuid.uuid4())}, pk="key")
+    db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
 def _recompress(db: sqlite_utils.Database) -> None:
@@ -211,9 +211,9 @@ def _recompress(db: sqlite_utils.Database) -> None:
                                          "union all select sha256 from pages "
                                          "where base is not null")]
     raw = {sha: page_bytes(sha) for sha in shas}
-    for sha, data in raw.items():
+    for sha, content in raw.items():
         base = db.execute("select base from pages where sha256 = ?", [sha]).fetchone()[0]
-        blob, name = codec.compress(data, raw[base] if base else None)
+        blob, name = codec.compress(content, raw[base] if base else None)
         db.execute("update pages set content = ?, compression = ? where sha256 = ?",
                    [blob, name, sha])
 

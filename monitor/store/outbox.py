@@ -22,7 +22,7 @@ class OutboxTable:
     def enqueue(self, *, delivery_id: str, channel: str, event: str, trial: int | None,
                 payload: dict[str, Any], now: str) -> None:
         """Queue one event for one channel (inside the transaction that caused it)."""
-        self.db["alerts"].insert({
+        self.db.table("alerts").insert({
             "delivery_id": delivery_id, "channel": channel, "event": event, "trial": trial,
             "payload": to_json(payload), "status": "pending", "attempts": 0,
             "created_at": now, "next_attempt_at": now})
@@ -39,7 +39,7 @@ class OutboxTable:
                 f"select * from alerts where status = 'pending' {due}"
                 "and (lease_until is null or lease_until < ?) order by id", [*params, now]))
             for row in rows:
-                self.db["alerts"].update(row["id"], {"lease_until": lease_until,
+                self.db.table("alerts").update(row["id"], {"lease_until": lease_until,
                                                      "lease_owner": owner})
         return [_alert(row) for row in rows]
 
@@ -55,7 +55,7 @@ class OutboxTable:
     def record_attempt(self, alert: AlertRow, *, now: str, ok: bool, detail: str,
                        next_attempt_at: str | None = None, dead: bool = False) -> None:
         with self.database.transaction():
-            self.db["alert_attempts"].insert({"alert": alert.id, "attempted_at": now,
+            self.db.table("alert_attempts").insert({"alert": alert.id, "attempted_at": now,
                                               "ok": int(ok), "detail": detail})
             update: dict[str, Any] = {"attempts": alert.attempts + 1, "last_attempt_at": now,
                                       "lease_until": None, "lease_owner": None}
@@ -64,9 +64,9 @@ class OutboxTable:
             else:
                 update.update(status="dead" if dead else "pending", last_error=detail,
                               next_attempt_at=next_attempt_at or now)
-            self.db["alerts"].update(alert.id, update)
+            self.db.table("alerts").update(alert.id, update)
 
-    def list(self, statuses: tuple[str, ...] = ("pending", "dead")) -> list[AlertRow]:
+    def with_status(self, statuses: tuple[str, ...] = ("pending", "dead")) -> list[AlertRow]:
         marks = ", ".join("?" for _ in statuses)
         return [_alert(row) for row in self.db.query(
             f"select * from alerts where status in ({marks}) order by id", list(statuses))]

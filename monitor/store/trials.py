@@ -72,7 +72,7 @@ class Trials:
             if row is not None:
                 if row.watched:
                     return row, False
-                self.db["trials"].update(row.id, {"watched": 1, "watch_source": source})
+                self.db.table("trials").update(row.id, {"watched": 1, "watch_source": source})
                 return self.get(row.id), True
             pk = self._insert(ref, watched=True, source=source, typed=typed)
             return self.get(pk), True
@@ -85,12 +85,13 @@ class Trials:
         return self.get(self._insert(ref, watched=False, source="link", typed=ref.label))
 
     def _insert(self, ref: TrialRef, *, watched: bool, source: str, typed: str) -> int:
-        pk = self.db["trials"].insert({
+        pk = self.db.table("trials").insert({
             "registry": ref.registry, "trial_id": ref.trial_id, "watched": int(watched),
             "watch_source": source, "added_input": typed, "added_at": utc_now(),
             "consecutive_failures": 0,
         }).last_pk
-        self._add_keys(pk, ref.registry, dict(ref.keys))
+        assert pk is not None
+        self._add_keys(int(pk), ref.registry, dict(ref.keys))
         return int(pk)
 
     def _add_keys(self, trial: int, registry: str, keys: Mapping[str, str]) -> None:
@@ -101,7 +102,7 @@ class Trials:
     def unwatch(self, row: TrialRow) -> None:
         """Stop watching; history stays (it is the point of having kept it)."""
         with self.database.transaction():
-            self.db["trials"].update(row.id, {"watched": 0})
+            self.db.table("trials").update(row.id, {"watched": 0})
 
     def learn_ids(self, row: TrialRow, trial_id: str | None,
                   keys: Mapping[str, str] | None = None) -> TrialRow:
@@ -121,9 +122,9 @@ class Trials:
             watched = self.get(duplicate).watched
             self.merge(duplicate, into=row.id)
             if watched:
-                self.db["trials"].update(row.id, {"watched": 1})
+                self.db.table("trials").update(row.id, {"watched": 1})
         if trial_id and row.trial_id != trial_id:
-            self.db["trials"].update(row.id, {"trial_id": trial_id})
+            self.db.table("trials").update(row.id, {"trial_id": trial_id})
         self._add_keys(row.id, row.registry, keys)
         return self.get(row.id)
 
@@ -141,7 +142,7 @@ class Trials:
         self.db.execute("delete from links where trial = linked_trial")
         self.db.execute("update disagreements set trial = other_trial, other_trial = trial "
                         "where trial > other_trial")
-        self.db["trials"].delete(old)
+        self.db.table("trials").delete(old)
 
     def _references(self) -> list[tuple[str, str]]:
         found = []
@@ -170,20 +171,20 @@ class Trials:
                 "last_error": None, "overdue_since": None}
             if pages_fetched:
                 update["last_page_at"] = now
-            self.db["trials"].update(row.id, update)
+            self.db.table("trials").update(row.id, update)
         return self.get(row.id)
 
     def set_latest(self, trial: int, *, title: str | None, status: str | None,
                    date_last_modified: str | None) -> None:
-        self.db["trials"].update(trial, {"title": title, "status": status,
+        self.db.table("trials").update(trial, {"title": title, "status": status,
                                          "date_last_modified": date_last_modified})
 
     def set_next_check(self, trials: Iterable[int], when: str | None) -> None:
         for trial in trials:
-            self.db["trials"].update(trial, {"next_check_at": when})
+            self.db.table("trials").update(trial, {"next_check_at": when})
 
     def set_overdue(self, trial: int, since: str | None) -> None:
-        self.db["trials"].update(trial, {"overdue_since": since})
+        self.db.table("trials").update(trial, {"overdue_since": since})
 
 
 def _trial(row: Mapping[str, Any], keys: tuple[tuple[str, str], ...]) -> TrialRow:

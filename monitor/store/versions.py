@@ -59,7 +59,7 @@ class Versions:
                             [trial, language])
         return rows[0] if rows else None
 
-    def list(self, trial: int, language: str | None = None) -> list[VersionRow]:
+    def of_trial(self, trial: int, language: str | None = None) -> list[VersionRow]:
         if language:
             return self._select("where trial = ? and language = ? order by number",
                                 [trial, language])
@@ -189,17 +189,18 @@ class Versions:
         else:
             blob, codec = self.codec.compress(data)
             base = None
-        pk = self.db["versions"].insert({
+        pk = self.db.table("versions").insert({
             "trial": trial, "language": language, "number": (latest or 0) + 1,
             "content_hash": content_hash, "seen_at": now, **_columns(record),
             "record": blob, "record_codec": codec, "record_base": base, "page": page,
             "change_count": len(changes), "check_id": check_id, "parser": parser,
         }).last_pk
+        assert pk is not None
         self._insert_changes(int(pk), changes)
         return self._select("where id = ?", [pk])[0]
 
     def _insert_changes(self, version: int, changes: Iterable[Change]) -> None:
-        self.db["version_changes"].insert_all(
+        self.db.table("version_changes").insert_all(
             {"version": version, "field": c.field, "old": json_or_none(c.old),
              "new": json_or_none(c.new), "severity": c.severity.value} for c in changes)
 
@@ -208,7 +209,7 @@ class Versions:
         if not self.db.execute("select 1 from pages where sha256 = ?", [digest]).fetchone():
             base_bytes = self.raw_page(base) if base else None
             blob, codec = self.codec.compress(raw, base_bytes)
-            self.db["pages"].insert({
+            self.db.table("pages").insert({
                 "sha256": digest, "content": blob, "compression": codec,
                 "base": base if base_bytes is not None else None, "size": len(raw),
                 "content_type": content_type, "first_seen_at": now,
@@ -231,7 +232,7 @@ class Versions:
                 (blob, codec), base, first_bytes = self.codec.compress(data), None, data
             else:
                 (blob, codec), base = self.codec.compress(data, first_bytes), version_ids[0]
-            self.db["versions"].update(version_id, {
+            self.db.table("versions").update(version_id, {
                 **_columns(record), "content_hash": digest, "record": blob,
                 "record_codec": codec, "record_base": base, "change_count": len(changes),
                 "reparsed_at": now, "parser": parser})
