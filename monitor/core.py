@@ -367,6 +367,20 @@ class Monitor:
         return deliver_due(self.store, self.channels, self.config.alerts, owner=self.owner,
                            waiting_too=waiting_too, clock=self.clock)
 
+    def test_alerts(self) -> list[tuple[str, bool, str]]:
+        """A sample alert through every channel: (channel, delivered?, detail) each."""
+        from monitor.alert.events import sample_event
+        from monitor.fetch.post import DeliveryError
+
+        results = []
+        for channel in self.channels:
+            try:
+                detail = channel.send(sample_event(utc_now()), f"test-{uuid.uuid4().hex}")
+                results.append((channel.describe(), True, detail))
+            except DeliveryError as error:
+                results.append((channel.describe(), False, str(error)))
+        return results
+
     def retry_alerts(self) -> tuple[int, DeliveryReport]:
         """Revive given-up alerts and try every waiting one now, backoff or not."""
         revived = self.store.outbox.revive_dead(utc_now())

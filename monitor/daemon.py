@@ -29,9 +29,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config.section import format_duration
 from monitor.core import Monitor, ScheduledGroup
-from monitor.errors import MonitorError
-from monitor.fetch.client import Cancelled
-from monitor.store import timestamp
+from monitor.errors import Cancelled, MonitorError
+from monitor.times import timestamp
 
 log = logging.getLogger("monitor.daemon")
 

@@ -8,6 +8,10 @@ The message names the thing at fault and, where there is one, the fix.
 from __future__ import annotations
 
 
+class Cancelled(Exception):  # noqa: N818 (it is not an error: the daemon is stopping)
+    """The fetcher was cancelled (the daemon is stopping): abandon the check unrecorded."""
+
+
 class MonitorError(Exception):
     """Base class: a failure with a message fit to show a user as-is."""
 

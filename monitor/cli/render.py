@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from monitor import AlertRow, HostRow
 from monitor.check.outcome import PageOutcome, PairOutcome
 from monitor.diff.changes import Change
 from monitor.diff.text import format_text, line_changes
@@ -34,7 +35,6 @@ from monitor.report.format import (
     value_text,
 )
 from monitor.report.views import DiffPart, PairState, StatusReport, TrialHistory, TrialOverview
-from monitor.store import AlertRow, HostRow
 
 WIDE = 110  # below this, tables fold into compact blocks
 

@@ -11,7 +11,7 @@ from monitor.cli.trials import LANG, output_language
 from monitor.errors import InputError
 from monitor.report import render_report
 from monitor.report.period import since_time
-from monitor.store import utc_now
+from monitor.times import utc_now
 
 
 @click.command()

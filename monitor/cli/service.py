@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 import click
 from rich.console import Console
 
-from monitor.alert import sample_event
 from monitor.cli import render
 from monitor.cli.context import options
 from monitor.cli.trials import FORMATS, LANG, output_language
 from monitor.daemon import Daemon, DaemonLock
 from monitor.errors import InputError
-from monitor.fetch.post import DeliveryError
 from monitor.report import views
-from monitor.store import utc_now
 
 
 @click.command()
@@ -103,13 +98,8 @@ def alerts_test(ctx: click.Context) -> None:
         raise InputError("no alert channels configured: add [[alerts.webhook]] or "
                          "[alerts.email] to the config")
     monitor.require_secrets()
-    failed = 0
-    for channel in monitor.channels:
-        try:
-            detail = channel.send(sample_event(utc_now()), f"test-{uuid.uuid4().hex}")
-            click.echo(f"ok      {channel.describe()}: {detail}")
-        except DeliveryError as error:
-            failed += 1
-            click.echo(f"failed  {channel.describe()}: {error}")
-    if failed:
+    results = monitor.test_alerts()
+    for channel, ok, detail in results:
+        click.echo(f"{'ok    ' if ok else 'failed'}  {channel}: {detail}")
+    if not all(ok for _, ok, _ in results):
         ctx.exit(1)

@@ -33,6 +33,7 @@ from tenacity.stop import stop_base
 
 from monitor import __version__
 from monitor.errors import (
+    Cancelled,
     FetchError,
     HostBlockedError,
     HostUnreachableError,
@@ -101,10 +102,6 @@ class Download:
     last_modified: str | None
     path: Path
     size: int
-
-
-class Cancelled(Exception):
-    """The fetcher was cancelled (the daemon is stopping): abandon the check unrecorded."""
 
 
 @dataclass

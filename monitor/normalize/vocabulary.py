@@ -7,7 +7,7 @@ they should see 募集終了 or "No longer recruiting", never ``active_not_recru
 thing, that word is used: it is the one the reader knows from the registry's page.
 
 Registry-specific words are plain data in ``monitor/registries/<name>/words.py``, found
-through ``WORDS_MODULES``. Every lookup that finds nothing gives back the identifier or
+as the ``words`` module of the registry's package (found through ``REGISTRY_TYPES``). Every lookup that finds nothing gives back the identifier or
 the registry's own text unchanged: an untranslated label is better than a wrong one.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import re
 import string
 import unicodedata
@@ -25,12 +26,6 @@ from typing import Any, NamedTuple
 from monitor.errors import MonitorError
 
 LANGUAGES = ("en", "ja")
-
-# Adding a registry: its ``words.py`` (a module-level ``WORDS``) and one line here.
-WORDS_MODULES: dict[str, str] = {
-    "umin": "monitor.registries.umin.words",
-    "jrct": "monitor.registries.jrct.words",
-}
 
 ABSENT = "—"  # what a missing value or status reads as, in every language
 PATH_SEPARATOR = " › "
@@ -353,8 +348,14 @@ def registry_words(name: str | None) -> RegistryWords | None:
 
 @functools.cache
 def _load_words(name: str) -> RegistryWords | None:
-    module = WORDS_MODULES.get(name)
-    if module is None:
+    from monitor.registries import REGISTRY_TYPES  # registries import this module
+
+    registry_type = REGISTRY_TYPES.get(name)
+    if registry_type is None:
+        return None
+    package = registry_type.__module__
+    module = f"{package}.words"
+    if importlib.util.find_spec(module) is None:  # a registry without words of its own
         return None
     words = importlib.import_module(module).WORDS
     if not isinstance(words, RegistryWords) or words.name != name:
@@ -363,10 +364,14 @@ def _load_words(name: str) -> RegistryWords | None:
 
 
 def registry_title(name: str, lang: str) -> str:
-    """``umin`` → ``UMIN-CTR``; a registry without words is named as given."""
+    """``umin`` → ``UMIN-CTR``; a registry without words by its own title."""
     lang = check_language(lang)
     words = registry_words(name)
-    return words.title.get(lang) if words else name
+    if words:
+        return words.title.get(lang)
+    from monitor.registries import REGISTRY_TYPES
+
+    return str(getattr(REGISTRY_TYPES.get(name), "title", name))
 
 
 def status_label(status: str | None, lang: str, registry: str | None = None) -> str:

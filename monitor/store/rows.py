@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from monitor.diff.changes import Change
@@ -12,22 +11,7 @@ from monitor.diff.severity import Severity
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import TrialRef
 from monitor.registries.listing import ListingEntry  # noqa: F401 (re-exported)
-
-
-def iso_time(timestamp: float) -> str:
-    """A UTC timestamp as stored: ISO 8601 to the millisecond, ``Z``-suffixed, so that
-    stored times sort as text."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def utc_now() -> str:
-    return iso_time(datetime.now(UTC).timestamp())
-
-
-def timestamp(value: str) -> float:
-    """The POSIX time of a stored ISO time."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).timestamp()
+from monitor.times import iso_time, timestamp, utc_now  # noqa: F401 (re-exported)
 
 
 def to_json(value: Any) -> str:
