@@ -139,6 +139,8 @@ class _OutOfTime(stop_base):
 
 
 def _is_retryable(error: BaseException) -> bool:
+    if isinstance(error, httpx.ConnectError) and "cannot resolve" in str(error):
+        return False  # the resolver has answered: no such name here (no network, a typo)
     return isinstance(error, (_RetryableStatus, httpx.TimeoutException, httpx.TransportError))
 
 
@@ -384,7 +386,7 @@ class Fetcher:
             if _is_connect_failure(error):
                 state = self.gate.unreachable(host, _short(error))
                 raise HostUnreachableError(
-                    f"cannot reach {host} ({_short(error)}) after {attempts} attempts: check "
+                    f"cannot reach {host} ({_short(error)}) after {attempts} attempt{'s' if attempts != 1 else ''}: check "
                     f"the network or the registry's base_url; next try after "
                     f"{utc(state.until)}", host=host, until=state.until,
                     attempts=attempts) from None
@@ -445,6 +447,8 @@ class Fetcher:
             if isinstance(error, _RetryableStatus) and \
                     retry_after_seconds(error.answer.headers.get("retry-after")) is not None:
                 return turn
+            if error is not None and _is_connect_failure(error):
+                return max(min(backoff(state), 1.0), turn)  # a host that is down is soon known
             return max(backoff(state), turn)
 
         return wait
@@ -479,11 +483,11 @@ class Fetcher:
         if code in (404, 410):
             return NotFoundError(f"{url} answered {code} {phrase}".rstrip(), status_code=code)
         if code == 429:
-            return FetchError(f"{url} is rate-limiting us (429) after {attempts} attempts; "
+            return FetchError(f"{url} is rate-limiting us (429) after {attempts} attempt{'s' if attempts != 1 else ''}; "
                               "raise [http] min_interval", reason="rate_limited",
                               status_code=code, attempts=attempts)
         if code >= 500:
-            return FetchError(f"{url} answered {code} {phrase} after {attempts} attempts",
+            return FetchError(f"{url} answered {code} {phrase} after {attempts} attempt{'s' if attempts != 1 else ''}",
                               reason="server_error", status_code=code, attempts=attempts)
         return FetchError(f"{url} answered {code} {phrase}".rstrip(), reason=f"http_{code}",
                           status_code=code, attempts=attempts)
