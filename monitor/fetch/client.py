@@ -138,6 +138,10 @@ class _OutOfTime(stop_base):
         return self.exchange.remaining() <= retry_state.upcoming_sleep
 
 
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
+
+
 def _is_retryable(error: BaseException) -> bool:
     if isinstance(error, httpx.ConnectError) and "cannot resolve" in str(error):
         return False  # the resolver has answered: no such name here (no network, a typo)
@@ -386,7 +390,7 @@ class Fetcher:
             if _is_connect_failure(error):
                 state = self.gate.unreachable(host, _short(error))
                 raise HostUnreachableError(
-                    f"cannot reach {host} ({_short(error)}) after {attempts} attempt{'s' if attempts != 1 else ''}: check "
+                    f"cannot reach {host} ({_short(error)}) after {_attempts(attempts)}: check "
                     f"the network or the registry's base_url; next try after "
                     f"{utc(state.until)}", host=host, until=state.until,
                     attempts=attempts) from None
@@ -483,11 +487,11 @@ class Fetcher:
         if code in (404, 410):
             return NotFoundError(f"{url} answered {code} {phrase}".rstrip(), status_code=code)
         if code == 429:
-            return FetchError(f"{url} is rate-limiting us (429) after {attempts} attempt{'s' if attempts != 1 else ''}; "
+            return FetchError(f"{url} is rate-limiting us (429) after {_attempts(attempts)}; "
                               "raise [http] min_interval", reason="rate_limited",
                               status_code=code, attempts=attempts)
         if code >= 500:
-            return FetchError(f"{url} answered {code} {phrase} after {attempts} attempt{'s' if attempts != 1 else ''}",
+            return FetchError(f"{url} answered {code} {phrase} after {_attempts(attempts)}",
                               reason="server_error", status_code=code, attempts=attempts)
         return FetchError(f"{url} answered {code} {phrase}".rstrip(), reason=f"http_{code}",
                           status_code=code, attempts=attempts)
