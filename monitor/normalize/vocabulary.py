@@ -6,9 +6,10 @@ they should see 募集終了 or "No longer recruiting", never ``active_not_recru
 ``fields.Eligibility.Key inclusion criteria``. Where a registry has its own word for a
 thing, that word is used: it is the one the reader knows from the registry's page.
 
-Registry-specific words are plain data in ``monitor/registries/<name>/words.py``, found
-as the ``words`` module of the registry's package (found through ``REGISTRY_TYPES``). Every lookup that finds nothing gives back the identifier or
-the registry's own text unchanged: an untranslated label is better than a wrong one.
+Registry-specific words are plain data in ``monitor/registries/<name>/words.py``: the
+``words`` module of the registry's package, found through ``REGISTRY_TYPES``. Every lookup
+that finds nothing gives back the identifier or the registry's own text unchanged: an
+untranslated label is better than a wrong one.
 """
 
 from __future__ import annotations
