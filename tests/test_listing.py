@@ -35,7 +35,8 @@ def other_row() -> dict[str, str]:
     row = trial(18001, prose=1)
     row.update(receipt_number="R000020832", trial_id="UMIN000018001", status_ja="試験終了",
                status_en="Completed", date_last_modified="2022/12/15 11:23:42",
-               target_sample_size="60", title_ja="経口コレラワクチン", title_en="Rice-based vaccine",
+               target_sample_size="60", title_ja="経口コレラワクチン",
+               title_en="Rice-based vaccine",
                conditions_ja="コレラ", conditions_en="Cholera")
     return row
 
