@@ -257,7 +257,9 @@ class Monitor:
         if not rows:
             raise InputError("no trials watched: add one with `ctr-monitor add UMIN000041461`,"
                              " or list it under [[watch]] in the config")
-        return self.run_pass(self.groups(rows), full=full or bool(texts), progress=progress)
+        result = self.run_pass(self.groups(rows), full=full or bool(texts), progress=progress)
+        self.prune_fetch_log_if_due()
+        return result
 
     def run_pass(self, groups: Sequence[Sequence[int]], *, full: bool = False,
                  progress: ProgressCallback | None = None,
@@ -392,6 +394,16 @@ class Monitor:
         return self.store.outbox.release_leases(f"{owner_kind}:")
 
     # --- housekeeping -------------------------------------------------------------------
+
+    def prune_fetch_log_if_due(self) -> int:
+        """Prune once a day whoever runs: the daemon, or a `check` from cron."""
+        last = self.store.meta("pruned_at")
+        if last and self.clock() - timestamp(last) < 86400:
+            return 0
+        folded = self.prune_fetch_log()
+        with self.store.transaction():
+            self.store.set_meta("pruned_at", iso_time(self.clock()))
+        return folded
 
     def prune_fetch_log(self) -> int:
         """Fold fetch-log rows older than ``[storage] keep_fetch_log`` into daily

@@ -38,7 +38,7 @@ STOP_GRACE = 5.0  # seconds a check in flight gets to finish once a stop is aske
 RESYNC_EVERY = 10.0  # seconds between looks for watches added or removed meanwhile
 NEW_WATCH_DELAY = 5.0  # a watch never checked is checked within this (plus a resync)
 LISTING_EVERY = 6 * 3600.0  # registry listings change daily; a conditional GET is cheap
-PRUNE_EVERY = 86400.0
+PRUNE_EVERY = 3600.0  # looks hourly; prunes once a day
 
 
 class DaemonLock:
@@ -312,6 +312,6 @@ class Daemon:
                      outcome.rows, f": {outcome.error}" if outcome.error else "")
 
     def _prune(self) -> None:
-        folded = self.monitor.prune_fetch_log()
+        folded = self.monitor.prune_fetch_log_if_due()
         if folded:
             log.info("fetch log: %d old rows folded into daily summaries", folded)

@@ -37,3 +37,6 @@ def setup_logging(level: int, fmt: str = "plain") -> None:
     # The scheduler's own chatter ("Running job …") is noise at info level.
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     logging.getLogger("httpcore").setLevel(max(level, logging.INFO))
+    # Every request is a debug detail (-vv), not news: httpx logs each at INFO.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if level <= logging.DEBUG
+                                        else logging.WARNING)

@@ -60,6 +60,9 @@ class Store:
                                        [key]).fetchone()
         return row[0] if row else None
 
+    def set_meta(self, key: str, value: str) -> None:
+        self.database.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+
     def close(self) -> None:
         self.database.close()
 

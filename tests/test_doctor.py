@@ -1,0 +1,111 @@
+"""``doctor``: the parsers read every stored page, or say which fields went missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+from conftest import CASSETTES
+
+from monitor.cli.main import cli
+
+
+def run(config, *args):
+    return CliRunner().invoke(cli, ["--config", str(config), *map(str, args)])
+
+
+@pytest.fixture
+def config(tmp_path):
+    """A database built from the cassettes: the seed trial (both languages) and its
+    jRCT twin (both languages)."""
+    path = tmp_path / "config.toml"
+    path.write_text('[umin]\nlanguages = ["en", "ja"]\nuse_csv = false\n'
+                    '[jrct]\nlanguages = ["ja", "en"]\n[[watch]]\nid = "R000047329"\n',
+                    encoding="utf-8")
+    result = run(path, "--replay", CASSETTES / "jrct-jRCT2063200014-v1", "check")
+    assert "cassette" in result.output  # the UMIN pages are not in this one
+    for cassette in ("umin-R000047329-v1", "jrct-jRCT2063200014-v1"):
+        run(path, "--replay", CASSETTES / cassette, "check")
+    return path
+
+
+def test_doctor_offline_reads_every_stored_page(config):
+    result = run(config, "doctor")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    for heading in ("UMIN-CTR [en]: 1 of 1 page parse", "UMIN-CTR [ja]: 1 of 1 page parse",
+                    "jRCT [ja]: 1 of 1 page parse", "jRCT [en]: 1 of 1 page parse"):
+        assert heading in text
+    assert "ok  status" in text and "ok  trial_id" in text
+    assert text.rstrip().endswith("verdict: the parsers read every page")
+    data = json.loads(run(config, "doctor", "--format", "json").output)
+    assert data["ok"] and len(data["pages"]) == 4
+    assert all(page["found"]["status"] for page in data["pages"])
+
+
+def test_doctor_says_when_a_stored_page_no_longer_parses(config, tmp_path):
+    import sqlite_utils
+    import zstandard
+
+    db = sqlite_utils.Database(tmp_path / "ctr-monitor.db")
+    broken = zstandard.ZstdCompressor().compress(b"<html><body>maintenance</body></html>")
+    sha = db.execute("select page from versions v join trials t on t.id = v.trial "
+                     "where t.registry = 'jrct' and v.language = 'ja'").fetchone()[0]
+    db.execute("update pages set content = ?, compression = 'zstd', base = null "
+               "where sha256 = ?", [broken, sha])
+    db.conn.commit()
+    db.close()
+    result = run(config, "doctor")
+    assert result.exit_code == 1
+    assert "jRCT [ja]: 0 of 1 page parse" in result.output
+    assert "a page lacks a field every page has" in result.output
+
+
+def test_read_commands_work_on_a_read_only_database(config, tmp_path):
+    database = tmp_path / "ctr-monitor.db"
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("ctr-monitor.db*")}
+    tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    database.chmod(stat.S_IRUSR)
+    try:
+        if os.access(database, os.W_OK):
+            pytest.skip("running as a user who can write anything (root)")
+        for command in (("list",), ("history", "R000047329"), ("report",), ("status",),
+                        ("doctor",), ("consistency",), ("search", "cirrhosis")):
+            result = run(config, *command)
+            assert result.exit_code == 0, (command, result.output)
+        check = run(config, "check")
+        assert check.exit_code != 0 and "read-only for this user" in check.output
+    finally:
+        tmp_path.chmod(0o755)
+        database.chmod(0o644)
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("ctr-monitor.db*")} == before
+
+
+def test_read_commands_never_write(config, tmp_path):
+    database = tmp_path / "ctr-monitor.db"
+    before = database.read_bytes()
+    for command in (("list",), ("report", "--format", "html"), ("status",), ("doctor",)):
+        assert run(config, *command).exit_code == 0
+    assert database.read_bytes() == before
+    wal = tmp_path / "ctr-monitor.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0  # nothing written through the WAL
+
+
+def test_a_database_this_user_cannot_write_refuses_writes_in_one_line(config, tmp_path,
+                                                                     monkeypatch):
+    """As root every file is writable, so the check of permissions is made to answer as
+    it would for another user."""
+    import monitor.store.database as database
+
+    real = os.access
+    monkeypatch.setattr(database.os, "access",
+                        lambda path, mode: False if mode == os.W_OK else real(path, mode))
+    assert run(config, "list").exit_code == 0
+    assert run(config, "report").exit_code == 0
+    result = run(config, "check")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line]
+    assert lines[-1].startswith("error: database ") and "read-only for this user" in lines[-1]
