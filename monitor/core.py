@@ -118,11 +118,7 @@ class Monitor:
         with self._guard:
             if self._fetcher is None:
                 settings = self.config.http
-                intervals: dict[str, float] = {}
-                for registry in self.registries.values():
-                    for host in registry.fetch_hosts:  # a host two registries share:
-                        intervals[host] = max(intervals.get(host, 0.0),  # the slower pace
-                                              registry.settings.min_interval)
+                intervals = self.host_intervals()
                 if self._replaying:  # answers come from disk: no host to be polite to
                     settings = replace(settings, min_interval=0.0)
                     intervals = dict.fromkeys(intervals, 0.0)
@@ -130,6 +126,14 @@ class Monitor:
                                         host_intervals=intervals, wall_clock=self.clock,
                                         on_host_event=self._host_events.put)
             return self._fetcher
+
+    def host_intervals(self) -> dict[str, float]:
+        """Each registry host's pace; a host two registries share takes the slower."""
+        intervals: dict[str, float] = {}
+        for registry in self.registries.values():
+            for host in registry.fetch_hosts:
+                intervals[host] = max(intervals.get(host, 0.0), registry.settings.min_interval)
+        return intervals
 
     @property
     def channels(self) -> list[Channel]:

@@ -109,3 +109,29 @@ def test_a_database_this_user_cannot_write_refuses_writes_in_one_line(config, tm
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line]
     assert lines[-1].startswith("error: database ") and "read-only for this user" in lines[-1]
+
+
+def test_doctor_live_fetches_each_registry_and_language_into_a_cassette(tmp_path):
+    from servers import RegistryServer, serving
+
+    from monitor.fetch import load_cassette
+
+    with serving(RegistryServer()) as server:
+        for cassette in ("umin-R000047329-v1", "jrct-jRCT2063200014-v1"):
+            server.load(cassette)
+        config = tmp_path / "config.toml"
+        config.write_text(f'[umin]\nbase_url = "{server.base_url}"\nmin_interval = "0s"\n'
+                          f'[jrct]\nbase_url = "{server.base_url}"\nmin_interval = "0s"\n',
+                          encoding="utf-8")
+        out = tmp_path / "doctor-cassette"
+        result = run(config, "doctor", "--live", "R000047329", "jRCT2063200014", "--out", out)
+        assert result.exit_code == 0, result.output
+        assert "verdict: the parsers read every page" in result.output
+        assert f"pages saved as a cassette in {out}" in result.output
+        recorded = load_cassette(out)
+        assert len(recorded) == 4  # two registries, two languages each
+        # a registry that no longer serves its pages whole: a clear verdict, exit 1
+        server.set("/latest-detail/jRCT2063200014", 200, b"<html><body>maintenance</body></html>")
+        broken = run(config, "doctor", "--live", "jRCT2063200014", "--out", tmp_path / "again")
+        assert broken.exit_code == 1
+        assert "a page lacks a field every page has" in broken.output

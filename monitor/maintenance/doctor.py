@@ -109,37 +109,16 @@ def offline(monitor: Monitor, texts: Sequence[str] = ()) -> DoctorReport:
 
 
 def live(monitor: Monitor, texts: Sequence[str], out: Path) -> DoctorReport:
-    """Fetch each trial's pages in every language its registry has, through a recording
-    transport, politely (each registry's own pace)."""
-    from monitor.fetch import Fetcher
-    from monitor.fetch.cassette import RecordingTransport
+    """Fetch each trial's pages in every language its registry has, politely (each
+    registry's own pace), into a cassette at ``out``."""
+    from monitor.maintenance.recording import recorded_pages
 
-    try:
-        transport = RecordingTransport(out, max_bytes=monitor.config.http.max_page_bytes)
-    except OSError as error:
-        raise MonitorError(f"cannot write the cassette to {out}: "
-                           f"{error.strerror or error}") from None
-    refs = [monitor.ref(text) for text in (texts or LIVE_DEFAULTS)]
-    intervals = {host: registry.settings.min_interval
-                 for registry in monitor.registries.values() for host in registry.fetch_hosts}
     pages = []
-    with Fetcher(monitor.config.http, transport=transport, host_intervals=intervals) as fetcher:
-        for ref in refs:
-            registry = monitor.registries[ref.registry]
-            try:
-                resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
-            except MonitorError as error:
-                pages.append(PageHealth(ref.registry, "-", ref.label, "", error=str(error)))
-                continue
-            for language in registry.all_languages:
-                url = registry.page_url(resolved, language)
-                health = PageHealth(ref.registry, language, resolved.label, url)
-                try:
-                    page = fetcher.get_html(url)
-                    derived = derive(registry, page.text, language, url, resolved)
-                    health.found = found_fields(derived.record)
-                    health.unknown_labels = list(derived.unknown_labels)
-                except MonitorError as error:
-                    health.error = str(error)
-                pages.append(health)
+    for page in recorded_pages(monitor, texts or LIVE_DEFAULTS, out):
+        health = PageHealth(page.registry, page.language, page.trial, page.url,
+                            error=page.error)
+        if page.derived is not None:
+            health.found = found_fields(page.derived.record)
+            health.unknown_labels = list(page.derived.unknown_labels)
+        pages.append(health)
     return DoctorReport(pages, live=True, cassette=str(out))

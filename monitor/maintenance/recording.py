@@ -1,20 +1,35 @@
-"""``record``: fresh cassettes from the live registries, each page parsed as it comes."""
+"""Fetching named trials' pages from the live registries into a cassette, each page read
+by the parser as it comes: ``record`` (fresh cassettes) and ``doctor --live`` (a
+self-check whose pages can be attached to a bug report) share it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.check.derive import derive
+from monitor.check.derive import Derived, derive
 from monitor.errors import InputError, MonitorError
 
 if TYPE_CHECKING:
     from monitor.core import Monitor
 
 
-def record_cassette(monitor: Monitor, texts: Sequence[str], out: Path,
-                    languages: Sequence[str] = ()) -> list[tuple[str, bool]]:
+@dataclass
+class RecordedPage:
+    registry: str
+    trial: str
+    language: str
+    url: str
+    derived: Derived | None = None
+    error: str | None = None
+
+
+def recorded_pages(monitor: Monitor, texts: Sequence[str], out: Path,
+                   languages: Sequence[str] = ()) -> Iterator[RecordedPage]:
+    """Every page of each trial in ``languages`` (default: every language its registry
+    has), fetched at each registry's own pace and written to the cassette ``out``."""
     from monitor.fetch import Fetcher
     from monitor.fetch.cassette import RecordingTransport
 
@@ -24,21 +39,32 @@ def record_cassette(monitor: Monitor, texts: Sequence[str], out: Path,
     except OSError as error:
         raise InputError(f"cannot write cassettes to {out}: {error.strerror or error}") \
             from None
-    intervals = {host: registry.settings.min_interval
-                 for registry in monitor.registries.values() for host in registry.fetch_hosts}
-    lines = []
-    with Fetcher(monitor.config.http, transport=transport, host_intervals=intervals) as fetcher:
+    with Fetcher(monitor.config.http, transport=transport,
+                 host_intervals=monitor.host_intervals()) as fetcher:
         for ref in refs:
             registry = monitor.registries[ref.registry]
-            resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
+            try:
+                resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
+            except MonitorError as error:
+                yield RecordedPage(ref.registry, ref.label, "-", "", error=str(error))
+                continue
             for language in languages or registry.all_languages:
                 url = registry.page_url(resolved, language)
+                page = RecordedPage(ref.registry, resolved.label, language, url)
                 try:
-                    page = fetcher.get_html(url)
-                    derive(registry, page.text, language, url, resolved)
+                    fetched = fetcher.get_html(url)
+                    page.derived = derive(registry, fetched.text, language, url, resolved)
                 except MonitorError as error:
-                    lines.append((f"recorded {resolved.label} [{language}] {url}, but: {error}",
-                                  False))
-                    continue
-                lines.append((f"recorded {resolved.label} [{language}] {url}", True))
+                    page.error = str(error)
+                yield page
+
+
+def record_cassette(monitor: Monitor, texts: Sequence[str], out: Path,
+                    languages: Sequence[str] = ()) -> list[tuple[str, bool]]:
+    """One line per page recorded, and whether the parser read it."""
+    lines = []
+    for page in recorded_pages(monitor, texts, out, languages):
+        where = f"recorded {page.trial} [{page.language}] {page.url}"
+        lines.append((f"{where}, but: {page.error}" if page.error else where,
+                      page.error is None))
     return lines

@@ -22,6 +22,8 @@ from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.errors import ParseError
+
 BREAK = "\ue000"  # private-use character standing for <br> until text is cleaned
 _BR = re.compile(r"<[bB][rR][\s/]*>")  # <br>, <BR>, <br/>, <br />: faster than IGNORECASE
 _SPACES = re.compile(r"\s+")  # Unicode whitespace: NBSP and U+3000 included; BREAK is not
@@ -231,3 +233,17 @@ def table_rows(table: LexborNode) -> list[list[str]]:
             rows.append(cells)
     return rows
 
+
+def refuse_unless_whole(page: str, missing: list[str], problems: list[str],
+                        contradictions: list[str]) -> None:
+    """ParseError naming everything wrong with a page that is not whole (fields every
+    page has are missing, or it is cut short) or contradicts itself: such a page is a
+    recorded failure, never a version."""
+    if missing:
+        problems.insert(0, "no " + ", no ".join(missing))
+    if problems:
+        raise ParseError(f"{page} is incomplete, " + "; ".join(problems)
+                         + " (the page was cut short, or the registry changed its layout)")
+    if contradictions:
+        raise ParseError(f"{page} contradicts itself: " + "; ".join(contradictions)
+                         + " (the registry changed its layout, or the page is not one trial's)")

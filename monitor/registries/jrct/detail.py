@@ -40,6 +40,7 @@ from monitor.parse.html import (
     load_html,
     node_text,
     numbered,
+    refuse_unless_whole,
     row_cells,
     unnumbered,
 )
@@ -359,14 +360,7 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
         ("date (初回公表日 / Date of registration, or 最終公表日 / Last modified on)",
          values["date_last_modified"]),
     ) if not present]
-    if missing:
-        problems.insert(0, "no " + ", no ".join(missing))
-    if problems:
-        raise ParseError("jRCT detail page is incomplete, " + "; ".join(problems)
-                         + " (the page was cut short, or the registry changed its layout)")
-    if contradictions:
-        raise ParseError("jRCT detail page contradicts itself: " + "; ".join(contradictions)
-                         + " (the registry changed its layout, or the page is not one trial's)")
+    refuse_unless_whole("jRCT detail page", missing, problems, contradictions)
     return values
 
 

@@ -36,6 +36,7 @@ from monitor.parse.html import (
     load_html,
     node_text,
     numbered,
+    refuse_unless_whole,
     row_cells,
     table_rows,
     unnumbered,
@@ -429,14 +430,7 @@ def _canonical(page: ParsedPage, problems: list[str]) -> dict[str, Any]:
         (repr(L.REGISTERED), page.has(L.REGISTERED)),
         ("date", values["date_registered"] or values["date_last_modified"]),
     ) if not present]
-    if missing:
-        problems.insert(0, "no " + ", no ".join(missing))
-    if problems:
-        raise ParseError("UMIN-CTR view page is incomplete, " + "; ".join(problems)
-                         + " (the page was cut short, or the registry changed its layout)")
-    if contradictions:
-        raise ParseError("UMIN-CTR view page contradicts itself: " + "; ".join(contradictions)
-                         + " (the registry changed its layout, or the page is not one trial's)")
+    refuse_unless_whole("UMIN-CTR view page", missing, problems, contradictions)
     return values
 
 
