@@ -162,6 +162,7 @@ def test_html_report_is_self_contained_and_escaped(config, tmp_path, lang):
     assert set(re.findall(r'href="([^"]+)"', page)) == {LOCAL_VIEW_EN, LOCAL_JRCT_JA}
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<time>2025-06-10</time>" in page  # registry dates, kept whole
+    assert re.search(r"<h1>[^<]*<time>\d{4}-\d{2}-\d{2}</time>", page)  # even in titles
     # the long field: the changed passage, the full text on demand
     assert "diff-passage" in page and "<details" in page
 

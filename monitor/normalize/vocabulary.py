@@ -160,6 +160,7 @@ PHRASES: dict[str, Words] = {
     "column_old": Words("Old", "変更前"),
     "column_new": Words("New", "変更後"),
     "column_seen": Words("Seen", "検出"),
+    "column_change": Words("Change", "変更"),
     "before": Words("Before", "変更前"),
     "after": Words("After", "変更後"),
     "full_text": Words("Full text, before and after", "変更前後の全文"),

@@ -7,6 +7,7 @@ trial's status over time, dated by the registry. Registry text is escaped everyw
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from monitor.diff.text import html_passage, html_word_diff
@@ -46,8 +47,16 @@ td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-siz
 """
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2})?")
+
+
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _t(text: object) -> str:
+    """Text escaped, its dates kept whole (a phone never breaks 2026-11-18 in two)."""
+    return _DATE.sub(lambda m: f"<time>{m.group()}</time>", _e(text))
 
 
 def report_html(reports: Sequence[TrialReport], since: str, generated_at: str,
@@ -59,8 +68,8 @@ def report_html(reports: Sequence[TrialReport], since: str, generated_at: str,
     parts = ["<!DOCTYPE html>", f'<html lang="{_e(lang)}"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(title)}</title>", f"<style>{_CSS}</style></head><body><main>",
-             f"<h1>{_e(title)}</h1>",
-             f'<p class="meta">{_e(phrase("generated_at", lang, at=at))}'
+             f"<h1>{_t(title)}</h1>",
+             f'<p class="meta">{_t(phrase("generated_at", lang, at=at))}'
              f" · {_e(phrase('changes_in_trials', lang, changes=changes, trials=trials))}</p>"]
     if not reports:
         parts.append(f'<p class="card">{_e(phrase("no_changes", lang))}</p>')
@@ -84,7 +93,7 @@ def _trial(report: TrialReport, lang: str) -> list[str]:
         "\x01", f"<time>{_e(modified)}</time>")
     parts = [f'<section class="card"><h2>{_e(heading(report, lang))}</h2>',
              f'<p class="meta">{summary_html}{link}</p>']
-    parts += [f'<p class="flag">{_e(line)}</p>' for line in flag_lines(report, lang)]
+    parts += [f'<p class="flag">{_t(line)}</p>' for line in flag_lines(report, lang)]
     for pair in report.disagreements:
         if safe_url(pair.other_url):
             parts.append(f'<p class="meta">↔ <a href="{_e(pair.other_url)}">'
@@ -107,12 +116,12 @@ def _trial(report: TrialReport, lang: str) -> list[str]:
             severity = change.severity.value
             field_cell = (f'<td data-label="{_e(columns[1])}">'
                           f"{_e(field_name(change.field, lang, registry))}<br>"
-                          f'<span class="meta nowrap">{_e(change_where(item, lang))}</span></td>')
+                          f'<span class="meta">{_t(change_where(item, lang))}</span></td>')
             sev_cell = (f'<td class="sev sev-{_e(severity)}" data-label="{_e(columns[0])}">'
                         f"{_e(severity_name(severity, lang))}</td>")
             if is_long(old, new):
                 parts.append(f"<tr>{sev_cell}{field_cell}<td colspan=\"2\" "
-                             f'data-label="{_e(columns[3])}">'
+                             f'data-label="{_e(phrase("column_change", lang))}">'
                              f"{html_passage(old, new, lang=lang)}</td></tr>")
             else:
                 old_html, new_html = html_word_diff(old, new)
