@@ -22,6 +22,7 @@ import codecs
 import re
 
 from monitor.errors import FetchError
+from monitor.normalize.japanese import japanese_count
 
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
@@ -43,7 +44,6 @@ _UTF8_AS_LATIN = re.compile(f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}
                             f"[\u00f0-\u00f4]{_CONT}{{3}}")
 _C1 = re.compile("[\u0080-\u009f]")
 _HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]")
-_JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uff61-\uff9f]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
@@ -72,7 +72,7 @@ def garbled(text: str, *, utf8: bool = False) -> str | None:
         return f"UTF-8 read as a Western encoding ({utf8_as_latin} sequences like 'Ã©')"
     if not utf8 and len(_C1.findall(text)) >= 2:
         return "control characters (0x80-0x9F) in the text"
-    japanese = len(_JAPANESE.findall(text))
+    japanese = japanese_count(text)
     halfwidth = len(_HALFWIDTH_KANA.findall(text))
     if halfwidth >= 8 and halfwidth * 3 > japanese:
         return f"mostly half-width katakana ({halfwidth} of {japanese}): EUC-JP read as Shift_JIS?"

@@ -10,6 +10,8 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from monitor.normalize.japanese import has_japanese  # noqa: F401 (re-exported)
+
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867}
 _ERA_DATE = re.compile(
     r"(令和|平成|昭和|大正|明治)\s*(元|\d{1,2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
@@ -32,7 +34,6 @@ _MONTH_NAMES = {
 _NAMED = re.compile(
     r"(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})|([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})"
 )
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -77,8 +78,6 @@ def parse_int(text: str | None) -> int | None:
     return int(match.group().replace(",", ""))
 
 
-def has_japanese(text: str) -> bool:
-    return bool(_JAPANESE.search(text))
 
 
 def split_bilingual(text: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 
+from monitor.normalize.japanese import has_japanese
 from monitor.parse.html import label_key
 
 TRIAL_ID = re.compile(r"jRCT(?:\d{10}|[a-z]\d{9})(?!\d)")
@@ -19,7 +20,6 @@ _INPUT_ID = re.compile(r"jrct(?:\d{10}|[a-z]\d{9})", re.IGNORECASE)
 OTHER_IDS = re.compile(r"UMIN\d{9}|NCT\d{8}|JapicCTI-\d{6}|jRCT(?:\d{10}|[a-z]\d{9})|"
                        r"JMA-IIA\d{5}|ISRCTN\d{8}", re.IGNORECASE)
 
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 HISTORY_HEADINGS = ("変更履歴", "revisionhistory", "changehistory", "history")
 HISTORY_SECTION = "History"
@@ -138,7 +138,7 @@ def meaning_of(label_ja: str, label_en: str = "") -> str:
 
 
 def is_japanese(text: str) -> bool:
-    return _JAPANESE.search(text) is not None
+    return has_japanese(text)
 
 
 def map_status(raw: str | None) -> str:
