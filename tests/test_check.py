@@ -273,3 +273,37 @@ def test_compare_linked_rules(umin):
     assert "title_scientific" in {d.field for d in compare_linked(a, b)}
     a.status = "unknown"
     assert "status" not in {d.field for d in compare_linked(a, b)}
+
+
+SAME_STUDY = [  # one study, as two registries phrase it
+    ("Study on the efficacy and safety of autologous bone marrow mesenchymal stem cells "
+     "(LS-ABMSC1) in patients with decompensated liver cirrhosis",
+     "An open-label, uncontrolled study to evaluate the efficacy and safety of autologous bone "
+     "marrow mesenchymal stem cells (LS-ABMSC1) in patients with decompensated liver cirrhosis "
+     "(Phase I / II study)"),
+    ("A randomized controlled trial of exercise therapy for patients with liver cirrhosis",
+     "Exercise therapy in patients with liver cirrhosis: a randomised controlled trial"),
+    ("Efficacy and safety of drug X in type 2 diabetes",
+     "Safety and efficacy of drug X in patients with type 2 diabetes mellitus (Phase III)"),
+]
+OTHER_STUDIES = [  # two studies, often of one disease
+    ("A randomized controlled trial of exercise therapy for patients with liver cirrhosis",
+     "Efficacy of branched-chain amino acids for hepatic encephalopathy in liver cirrhosis"),
+    ("Efficacy and safety of drug X in type 2 diabetes",
+     "Long-term outcomes of bariatric surgery in obese adolescents"),
+    ("An open-label, uncontrolled study of autologous bone marrow mesenchymal stem cells in "
+     "decompensated liver cirrhosis",
+     "A double-blind placebo-controlled trial of rifaximin for minimal hepatic encephalopathy"),
+]
+
+
+def test_title_similarity_is_symmetric_and_its_threshold_separates_real_pairs():
+    from monitor.config import ConsistencyRules
+    from monitor.diff.consistency import title_similarity
+
+    threshold = ConsistencyRules().min_title_similarity
+    for a, b in SAME_STUDY:
+        assert title_similarity(a, b) == title_similarity(b, a) >= threshold, (a, b)
+    for a, b in OTHER_STUDIES:
+        assert title_similarity(a, b) == title_similarity(b, a) < threshold, (a, b)
+    assert title_similarity("非代償性肝硬変", "Liver cirrhosis") is None  # not comparable

@@ -226,7 +226,7 @@ def _queries(data: dict[str, Any], registries: dict[str, Any]) -> tuple[Query, .
 def _consistency(section: Section) -> ConsistencyRules:
     rules = ConsistencyRules(
         max_days_apart=section.integer("max_days_apart", 180, minimum=0, maximum=36500),
-        min_title_similarity=section.number("min_title_similarity", 0.6, minimum=0,
+        min_title_similarity=section.number("min_title_similarity", 0.7, minimum=0,
                                             maximum=1))
     section.finish()
     return rules

@@ -65,7 +65,7 @@ class ScheduleSettings:
 @dataclass(frozen=True)
 class ConsistencyRules:
     max_days_apart: int = 180  # last-modified dates further apart than this disagree
-    min_title_similarity: float = 0.6
+    min_title_similarity: float = 0.7
 
 
 @dataclass(frozen=True)
