@@ -423,3 +423,71 @@ def test_apprise_channel(tmp_path, receiver):
     report = h.deliver()
     assert report.failed == 1 and "apprise could not deliver" in report.details[0]
     assert "tok-secret-77" not in " ".join(report.details)
+
+
+class Dripper:
+    """A server on 127.0.0.1 that answers every connection with ``first``, then one more
+    byte every 0.3 s, for as long as the peer listens."""
+
+    def __init__(self, first: bytes, drip: bytes) -> None:
+        import socket
+        import threading
+
+        self.first, self.drip = first, drip
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        import threading
+
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self.talk, args=[conn], daemon=True).start()
+
+    def talk(self, conn) -> None:
+        import time as _time
+
+        try:
+            conn.sendall(self.first)
+            while not self.stop.is_set():
+                conn.sendall(self.drip)
+                _time.sleep(0.3)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("kind", ["webhook", "email"])
+def test_a_dripping_receiver_cannot_hold_a_check(tmp_path, env, kind):
+    import time as _time
+
+    if kind == "webhook":
+        server = Dripper(b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n")
+        channel = (f'[[alerts.webhook]]\nname = "hook"\nurl = "http://127.0.0.1:{server.port}/h"'
+                   '\ntimeout = "1s"\n')
+    else:
+        server = Dripper(b"220 ", b"x")
+        channel = (f'[alerts.email]\nhost = "127.0.0.1"\nport = {server.port}\n'
+                   'starttls = false\nfrom = "m@example.org"\nto = ["c@example.org"]\n'
+                   'timeout = "1s"\n')
+    try:
+        h = Harness(tmp_path, channel, env)
+        h.first_then_change()
+        began = _time.monotonic()
+        report = h.deliver()
+        assert _time.monotonic() - began < 5  # the deadline is twice the timeout: 2 s
+        assert report.failed == 1 and report.delivered == 0
+        assert h.store.outbox.with_status(("pending",))  # kept, and tried again later
+    finally:
+        server.close()

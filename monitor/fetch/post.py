@@ -8,6 +8,7 @@ import logging
 import httpx
 
 from monitor import __version__
+from monitor.fetch.deadline import Exchange, bounded, deadline_transport
 
 
 class _HideAlertRequests(logging.Filter):
@@ -33,13 +34,17 @@ class Poster:
                  user_agent: str | None = None) -> None:
         self.client = httpx.Client(
             headers={"User-Agent": user_agent or f"ctr-monitor/{__version__}"},
-            follow_redirects=False, transport=transport)
+            follow_redirects=False, transport=transport or deadline_transport())
 
     def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
         """POST ``body``; the status code if 2xx, else DeliveryError (the receiver did not
-        take it: a 404 or 500 is a failed delivery, never "sent")."""
+        take it: a 404 or 500 is a failed delivery, never "sent"). The whole exchange ends
+        within twice ``timeout``, whatever the receiver does (one that drips its headers
+        cannot hold a check)."""
         try:
-            response = self.client.post(url, content=body, headers=headers, timeout=timeout)
+            with bounded(Exchange(timeout * 2)):
+                response = self.client.post(url, content=body, headers=headers,
+                                            timeout=timeout)
         except httpx.HTTPError as error:
             raise DeliveryError(f"{type(error).__name__}: {str(error)[:160] or 'no detail'}") \
                 from None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -95,9 +98,16 @@ class EmailChannel:
         password = (secret(self.context.env, s.password_env, "SMTP password")
                     if s.password_env else None)
         message = self.message(event, delivery_id)
+        smtp_class = smtplib.SMTP_SSL if s.ssl else smtplib.SMTP
+        smtp = smtp_class(timeout=s.timeout)
+        # smtplib's timeout is per socket operation: a server that drips one byte at a
+        # time would hold the check for ever. Past the deadline its socket is cut off.
+        cutoff = threading.Timer(s.timeout * 2, _cut_off, args=[smtp])
+        cutoff.daemon = True
+        cutoff.start()
         try:
-            smtp_class = smtplib.SMTP_SSL if s.ssl else smtplib.SMTP
-            with smtp_class(s.host, s.port, timeout=s.timeout) as smtp:
+            with smtp:
+                smtp.connect(s.host, s.port)
                 if s.starttls and not s.ssl:
                     smtp.starttls(context=ssl.create_default_context())
                 if s.username:
@@ -107,8 +117,19 @@ class EmailChannel:
             raise DeliveryError(f"SMTP login as {s.username} refused ({error.smtp_code})") \
                 from None
         except (smtplib.SMTPException, OSError) as error:
+            late = " (no complete answer within the deadline)" if not cutoff.is_alive() else ""
             raise DeliveryError(f"SMTP {s.host}:{s.port}: {type(error).__name__}: "
-                                f"{str(error)[:160]}") from None
+                                f"{str(error)[:160]}{late}") from None
+        finally:
+            cutoff.cancel()
         if refused:
             raise DeliveryError(f"SMTP refused recipients: {', '.join(refused)}")
         return f"sent to {len(s.to)} recipient{'s' if len(s.to) != 1 else ''}"
+
+
+def _cut_off(smtp: smtplib.SMTP) -> None:
+    """End a conversation that ran past its deadline: a blocked read returns at once."""
+    sock = getattr(smtp, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
