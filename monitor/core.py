@@ -33,6 +33,7 @@ from monitor.errors import ConfigError, InputError
 from monitor.fetch import Fetcher
 from monitor.fetch.post import Poster
 from monitor.registries import Registry, TrialRef, build_registries, parse_trial_input
+from monitor.registries.base import page_host
 from monitor.report.format import record_title
 from monitor.store import HostRow, Store, TrialRow, iso_time, timestamp, utc_now
 from monitor.watches import WatchIndex
@@ -324,6 +325,8 @@ class Monitor:
         """Pauses another process saw (the daemon, an earlier check) hold here too."""
         from monitor.fetch.hosts import HostState
 
+        if self._replaying:
+            return
         rows = self.store.hosts.all()
         if rows:
             self.fetcher.restore_host_states(
@@ -335,12 +338,14 @@ class Monitor:
     def record_host_events(self, store: Store) -> None:
         """Persist the fetcher's host episodes and alert once per episode (blocked and
         unblocked, unreachable and reachable)."""
+        if self._replaying:  # answers from disk: no host was asked, none is paused
+            return
         notifier: Notifier | None = None
         while True:
             try:
                 event = self._host_events.get_nowait()
             except queue.Empty:
-                return
+                break
             notifier = notifier or self.notifier(store)
             kind, state = event.kind, event.state
             registry = self.registry_of_host(event.host)
@@ -364,6 +369,21 @@ class Monitor:
                                               registry=registry,
                                               since=previous.since if previous else None)
                     log.info("%s answers again", event.host)
+        self._save_host_states(store)
+
+    def _save_host_states(self, store: Store) -> None:
+        """Every pause as the fetcher knows it now: a block met again within its episode
+        doubles the pause without a new event, and the next process must see that."""
+        if self._fetcher is None:
+            return
+        known = {row.host: row for row in store.hosts.all()}
+        with store.transaction():
+            for host, state in self._fetcher.host_states().items():
+                row = HostRow(host=host, kind=state.kind, since=iso_time(state.since),
+                              until=iso_time(state.until), cooldown=state.cooldown,
+                              reason=state.last_reason, episodes=state.count)
+                if known.get(host) != row:
+                    store.hosts.save(row)
 
     # --- alerts -------------------------------------------------------------------------
 
@@ -554,7 +574,7 @@ class Monitor:
             if row.overdue_since:
                 continue
             registry = self.registries.get(row.registry)
-            if registry is not None and registry.fetch_hosts & paused:
+            if registry is not None and page_host(registry) in paused:
                 continue
             interval = self.interval_for(row)
             last = row.last_success_at or row.added_at

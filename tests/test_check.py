@@ -307,3 +307,20 @@ def test_title_similarity_is_symmetric_and_its_threshold_separates_real_pairs():
     for a, b in OTHER_STUDIES:
         assert title_similarity(a, b) == title_similarity(b, a) < threshold, (a, b)
     assert title_similarity("非代償性肝硬変", "Liver cirrhosis") is None  # not comparable
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_a_trial_watched_under_two_ids_is_merged_not_crashed(httpx_mock, tmp_path, fetcher,
+                                                            workers):
+    serve(httpx_mock, "umin-R000047329-v1", SEARCH_EN)
+    httpx_mock.add_response(url=VIEW_EN, content=V1, headers=HTML, is_reusable=True)
+    with make_monitor(tmp_path, "[links]\nfollow = false\n", fetcher=fetcher) as monitor:
+        monitor.watch(["UMIN000041461", "R000047329"])
+        groups = monitor.groups(monitor.watched())
+        result = monitor.run_pass(groups, full=True, workers=workers)
+        assert not result.failed
+        [row] = monitor.store.trials.all()
+        assert (row.trial_id, row.key("receipt_number"), row.watched) == (
+            "UMIN000041461", "R000047329", True)
+        assert monitor.store.versions.count(row.id) == 1
+        assert [p.outcome for p in result.pages].count("new") == 1

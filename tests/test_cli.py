@@ -279,6 +279,26 @@ def test_readme_offline_demo(tmp_path):
         in second.output
 
 
+def test_replay_ignores_pauses_seen_without_network(tmp_path):
+    """The README says: no network? replay the cassettes. A pause recorded by the failed
+    live check must not hold the replay."""
+    config = tmp_path / "config.toml"
+    config.write_text("[links]\nfollow = false\n[umin]\nuse_csv = false\n", encoding="utf-8")
+    from monitor.store import HostRow, Store
+    from monitor.times import iso_time, utc_now
+
+    store = Store(tmp_path / "ctr-monitor.db")
+    with store.transaction():
+        store.hosts.save(HostRow(host="center6.umin.ac.jp", kind="unreachable",
+                                 since=utc_now(), until=iso_time(4_000_000_000),
+                                 cooldown=300))
+    store.close()
+    run("add", "R000047329", config=config)
+    result = run("--replay", CASSETTES / "umin-R000047329-v1", "check", config=config)
+    assert result.exit_code == 0, result.output
+    assert "first version stored" in result.output
+
+
 def test_record_into_an_unusable_directory(config, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

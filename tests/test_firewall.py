@@ -11,6 +11,7 @@ from conftest import make_monitor
 from servers import RegistryServer, WebhookReceiver, _RegistryHandler, serving
 
 from monitor.report import views
+from monitor.times import timestamp
 
 BLOCK_PAGE = (b"<!DOCTYPE HTML PUBLIC><HTML><HEAD><TITLE>ERROR: The request could not be "
               b"satisfied</TITLE></HEAD><BODY><H1>403 ERROR</H1><H2>The request could not be "
@@ -122,11 +123,23 @@ id = "jRCTs051180190"
     for row in monitor.store.trials.all():
         assert row.consecutive_failures == 0
 
+    # past the cooldown, still blocking: one probe, and the pause doubles — saved, so the
+    # next process (a `check` from cron, the daemon) respects the longer one too
+    clock.now += 15 * 60 + 1
+    check()
+    assert jrct_requests() == 4
+    [paused] = monitor.store.hosts.all()
+    assert paused.cooldown == 30 * 60
+    assert abs(timestamp(paused.until) - (clock.now + 30 * 60)) < 5
+    clock.now += 60
+    check()
+    assert jrct_requests() == 4
+
     jrct.blocking = False
-    clock.now += 15 * 60 + 1  # past the cooldown: one probe, and it is answered
+    clock.now += 30 * 60 + 1  # past the doubled cooldown: one probe, and it is answered
     after = check()
     assert not after.deferred and not after.failed
-    assert jrct_requests() == 5
+    assert jrct_requests() == 6
     assert monitor.store.hosts.all() == []
 
     events = [r.json()["event"] for r in receiver.accepted]

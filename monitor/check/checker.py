@@ -11,6 +11,7 @@ check without blaming the trial.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -111,7 +112,9 @@ class Checker:
             if trial in touched or not claim(trial):
                 continue
             touched.add(trial)
-            row = self.store.trials.get(trial)
+            row = self.store.trials.get_or_none(trial)
+            if row is None:  # merged into the trial it duplicated: checked as that one
+                continue
             pages += self.check_trial(row)
             if self.settings.follow_links:
                 queue += [other for other in self._follow(row) if other not in touched]
@@ -164,7 +167,17 @@ class Checker:
     # --- one trial ----------------------------------------------------------------------
 
     def check_trial(self, row: TrialRow) -> list[PageOutcome]:
-        """Check every configured language page of one trial."""
+        """Check every configured language page of one trial. A trial added under two of
+        its IDs is found to be one when its page names both: the second row is merged into
+        the first, and a check of the second that was under way gives way."""
+        try:
+            return self._check_trial(row)
+        except (KeyError, sqlite3.IntegrityError):
+            if self.store.trials.get_or_none(row.id) is None:
+                return []
+            raise
+
+    def _check_trial(self, row: TrialRow) -> list[PageOutcome]:
         registry = self.settings.registries[row.registry]
         gate = self.settings.gates.get(row.registry)
         if gate is not None and self.store.versions.count(row.id) and \

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.check.checker import ListingGate
 from monitor.check.outcome import ListingOutcome
-from monitor.errors import MonitorError
+from monitor.errors import HostUnavailableError, MonitorError
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import parse_date
 from monitor.registries.base import BulkListing, Registry
@@ -73,8 +73,13 @@ def refresh_listing(monitor: Monitor, registry: Registry, bulk: BulkListing) -> 
                 return ListingOutcome(registry.name, "unchanged", rows=state.rows)
             store.listings.clear_staging(registry.name)
             rows = store.listings.stage(bulk.read(download.path))
+        except HostUnavailableError as error:
+            # its host is paused (blocked, unreachable): the host's episode, not the
+            # listing's failure; pages are checked as they would be without it
+            return ListingOutcome(registry.name, "deferred", error=str(error))
         except MonitorError as error:
-            return _failed(monitor, registry, bulk, state, str(error), now)
+            return _failed(monitor, registry, bulk, state,
+                           str(error).replace(str(Path(folder) / "listing"), bulk.url), now)
     with store.transaction():
         new = store.listings.merge_staged(registry.name, now)
         baseline = state.baseline_at is None
@@ -182,8 +187,8 @@ class ListingSignal(ListingGate):
         self.bulk = bulk
 
     def needs_pages(self, store: Store, row: TrialRow) -> bool:
-        if row.trial_id is None or row.last_page_at is None:
-            return True
+        if row.trial_id is None or row.last_page_at is None or row.consecutive_failures:
+            return True  # a trial whose pages failed is read again until they are whole
         if timestamp(row.last_page_at) + self.bulk.max_page_age < time.time():
             return True
         stored = store.versions.languages(row.id)

@@ -79,7 +79,7 @@ class ListingOutcome:
     """A registry's bulk listing, read (or not) at the start of a pass."""
 
     registry: str
-    outcome: str  # read | unchanged (304) | failed | off
+    outcome: str  # read | unchanged (304) | failed | deferred (its host is paused)
     rows: int = 0
     new_trials: int = 0
     error: str | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from monitor.config.section import Section, format_duration, is_loopback_url, parse_duration
@@ -154,6 +155,12 @@ class Registry(Protocol):
     def normalize(self, page: ParsedPage, url: str) -> TrialRecord:
         """The canonical record of a parsed page."""
         ...
+
+
+def page_host(registry: Registry) -> str:
+    """The host a registry's trial pages are fetched from (its bulk listing may live on
+    another): a pause of this host is what holds its trials' checks."""
+    return urlsplit(registry.settings.base_url).netloc.lower()
 
 
 class RegistryType(Protocol):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.diff.changes import Change
 from monitor.diff.policy import merge_languages
 from monitor.normalize.record import TrialRecord
+from monitor.registries.base import page_host
 from monitor.report.overdue import OverdueFlag, overdue_flags
 from monitor.report.views import PairState, pair_states
 from monitor.store import HostRow, TrialRow, VersionRow
@@ -174,5 +175,5 @@ def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
         changes=merged_changes(monitor, store.versions.since(row.id, since)),
         timeline=timeline, pairs=pair_states(store, row),
         overdue=overdue_flags(record, today, monitor.config.overdue) if record else [],
-        paused=next((paused[h] for h in registry.fetch_hosts if h in paused), None),
+        paused=paused.get(page_host(registry)),
         linked_to=store.trials.many(store.links.linked(row.id)), title_ja=title_ja)

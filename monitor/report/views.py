@@ -12,6 +12,7 @@ from monitor.config.model import OverdueRules
 from monitor.diff.changes import Change
 from monitor.errors import InputError
 from monitor.normalize.record import TrialRecord
+from monitor.registries.base import page_host
 from monitor.registries.listing import ListingEntry
 from monitor.report.overdue import OverdueFlag, overdue_flags
 from monitor.store import DisagreementRow, HostRow, Store, TrialRow, VersionRow
@@ -70,7 +71,7 @@ def _host_of(monitor: Monitor, row: TrialRow, paused: dict[str, HostRow]) -> Hos
     registry = monitor.registries.get(row.registry)
     if registry is None:
         return None
-    return next((paused[host] for host in registry.fetch_hosts if host in paused), None)
+    return paused.get(page_host(registry))
 
 
 def pair_states(store: Store, row: TrialRow) -> list[PairState]:

@@ -30,10 +30,15 @@ class Trials:
         return [_trial(row, tuple(keys.get(row["id"], ()))) for row in rows]
 
     def get(self, pk: int) -> TrialRow:
-        rows = self._rows("where id = ?", [pk])
-        if not rows:
+        found = self.get_or_none(pk)
+        if found is None:
             raise KeyError(pk)
-        return rows[0]
+        return found
+
+    def get_or_none(self, pk: int) -> TrialRow | None:
+        """None for a trial merged into another (added under two of its IDs)."""
+        rows = self._rows("where id = ?", [pk])
+        return rows[0] if rows else None
 
     def find(self, ref: TrialRef) -> TrialRow | None:
         """The stored trial ``ref`` names, by its public ID or any of its keys."""
