@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 from monitor.config.section import Section, format_duration, is_loopback_url, parse_duration
 from monitor.diff.policy import DiffRules
