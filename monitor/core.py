@@ -28,7 +28,7 @@ from monitor.check.notify import Notifier
 from monitor.check.outcome import PageOutcome, PassResult
 from monitor.config import Config, environment_problems, load_config
 from monitor.config.model import AlertRules
-from monitor.diff.policy import DiffPolicy, merge_languages
+from monitor.diff.policy import DiffPolicy, merge_languages, repeat_key
 from monitor.errors import ConfigError, InputError
 from monitor.fetch import Fetcher
 from monitor.fetch.post import Poster
@@ -477,11 +477,23 @@ class Monitor:
         for version in store.versions.changed_since(since, limit * 2):
             groups.setdefault((version.trial, check_key(version)), []).append(version)
         entries = []
-        for (trial, _), versions in list(groups.items())[:limit]:
+        told: dict[int, set[str]] = {}  # per trial: facts an older entry already gave
+        for (trial, _), versions in sorted(groups.items(),
+                                           key=lambda item: min(v.seen_at for v in item[1])):
             row = store.trials.get(trial)
             first = min(versions, key=lambda v: (v.language, v.number))
-            changes = merge_languages((v.language, store.versions.changes(v.id))
-                                      for v in versions)
+            seen = told.setdefault(trial, set())
+            changes = []
+            for change in merge_languages((v.language, store.versions.changes(v.id))
+                                          for v in versions):
+                key = repeat_key(change)
+                if key in seen:
+                    continue  # the same fact, shown on another language page later
+                if key:
+                    seen.add(key)
+                changes.append(change)
+            if not changes:
+                continue
             record = first.record
             entries.append(FeedEntry(
                 entry_id=(f"tag:ctr-monitor.invalid,2026:{row.registry}/{record.trial_id}/"
@@ -489,6 +501,7 @@ class Monitor:
                 registry=row.registry, trial_id=record.trial_id,
                 title=record_title(record, lang), url=record.url,
                 seen_at=max(v.seen_at for v in versions), changes=changes))
+        entries = sorted(entries, key=lambda e: e.seen_at, reverse=True)[:limit]
         return atom_feed(entries, feed_id=store.meta("feed_id") or "ctr-monitor",
                          generated_at=utc_now(), self_url=self.config.report.feed_url,
                          lang=lang)

@@ -328,3 +328,32 @@ def test_search_finds_trials_in_either_language(config):
     assert "jRCT2063200014" in run(config, "search", "肝硬変").output
     assert "UMIN000041461" in run(config, "search", "CIRRHOSIS").output
     assert "no stored trial mentions" in run(config, "search", "白血病").output
+
+
+def test_a_change_shown_on_the_two_pages_a_day_apart_is_still_one_change(tmp_path, httpx_mock):
+    """The registry updated its English page one day and its Japanese page the next: one
+    alert, one change in the report, one feed entry."""
+    hook = "http://127.0.0.1:8009/h"
+    httpx_mock.add_response(url=hook, method="POST", is_reusable=True, is_optional=True)
+    path = write_config(tmp_path, '[[watch]]\nid = "R000047329"\n[links]\nfollow = false\n'
+                        f'[[alerts.webhook]]\nurl = "{hook}"\n')
+    text = path.read_text(encoding="utf-8").replace(
+        'use_csv = false', 'use_csv = false\nlanguages = ["en", "ja"]')
+    path.write_text(text, encoding="utf-8")
+    pages = {LOCAL_VIEW_EN: ("v1", "v2", "v2"), LOCAL_VIEW_JA: ("v1", "v1", "v2")}
+    for url, versions in pages.items():
+        original = VIEW_EN if url == LOCAL_VIEW_EN else VIEW_JA
+        for version in versions:
+            httpx_mock.add_response(url=url, headers=HTML, content=cassette_body(
+                f"umin-R000047329-{version}", original))
+    for _ in range(3):
+        assert run(path, "check").exit_code == 0
+    posted = [json.loads(r.content) for r in httpx_mock.get_requests(method="POST")]
+    changed = [event for event in posted if event["event"] == "trial.changed"]
+    assert len(changed) == 1 and changed[0]["changes"][0]["field"] == "status"
+    data = json.loads(run(path, "report", "--format", "json").output)
+    [umin] = data["trials"]
+    assert [c["field"] for c in umin["changes"]] == ["status", "date_last_modified"]
+    assert umin["changes"][0]["languages"] == ["en", "ja"]
+    feed = feedparser.parse(run(path, "feed").output.encode())
+    assert len(feed.entries) == 1

@@ -21,7 +21,7 @@ from monitor.alert.rules import select_changes
 from monitor.check.outcome import PageOutcome, PairOutcome
 from monitor.config.model import AlertRules
 from monitor.diff.changes import Change
-from monitor.diff.policy import merge_languages
+from monitor.diff.policy import merge_languages, repeat_key
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import Registry
 from monitor.store import ListingEntry, TrialRow
@@ -62,7 +62,8 @@ class Notifier:
         url = next((o.url for o in outcomes if o.url), None) or self.page_url(after)
         changes = merge_languages(
             (o.language or "", o.changes) for o in outcomes if o.outcome == "changed")
-        selected = select_changes(changes, rules)
+        selected = [change for change in select_changes(changes, rules)
+                    if not self._told_on_another_page(after, change, outcomes)]
         label = next((o.label for o in outcomes if o.record), after.label)
         if selected:
             queue.enqueue(changed_event(registry=after.registry, trial_id=label, url=url,
@@ -81,6 +82,25 @@ class Notifier:
                                                   url=url, detected_at=now,
                                                   overdue_since=before.overdue_since),
                           after.id)
+
+    def _told_on_another_page(self, row: TrialRow, change: Change,
+                              outcomes: Sequence[PageOutcome]) -> bool:
+        """A canonical change this check found on one language page that another page of
+        the trial already showed in an earlier check (the registry updated its pages a
+        day apart): alerted once, then."""
+        key = repeat_key(change)
+        if key is None or self.queue is None:
+            return False
+        store = self.queue.store
+        checked = {o.language for o in outcomes if o.outcome == "changed"}
+        for language in store.versions.languages(row.id):
+            if language in checked:
+                continue
+            latest = store.versions.latest(row.id, language)
+            if latest and any(repeat_key(c) == key
+                              for c in store.versions.changes(latest.id)):
+                return True
+        return False
 
     def pair_changed(self, outcome: PairOutcome, record_a: TrialRecord,
                      record_b: TrialRecord) -> None:

@@ -12,6 +12,7 @@ carries the change, once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -119,6 +120,16 @@ def _severity(path: str, rules: tuple[tuple[str, Severity], ...]) -> Severity:
         if fnmatchcase(path, pattern):
             return severity
     return Severity.LOW
+
+
+def repeat_key(change: Change) -> str | None:
+    """What makes a change the same fact on another language page, seen in another check:
+    a canonical field (the same on every page) with the same values. Raw fields are
+    written per language, so they are never taken for repeats."""
+    if change.field.startswith("fields."):
+        return None
+    return json.dumps([change.field, comparable(change.old), comparable(change.new)],
+                      sort_keys=True, ensure_ascii=False, default=str)
 
 
 def merge_languages(pages: Iterable[tuple[str, Sequence[Change]]]) -> list[Change]:

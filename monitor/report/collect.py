@@ -10,12 +10,12 @@ follows the window: only versions seen in the period are read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from monitor.diff.changes import Change
-from monitor.diff.policy import merge_languages
+from monitor.diff.policy import merge_languages, repeat_key
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import page_host
 from monitor.report.overdue import OverdueFlag, overdue_flags
@@ -143,13 +143,25 @@ def merged_changes(monitor: Monitor, versions: Sequence[VersionRow]) -> list[Rep
         if version.change_count:
             by_check.setdefault(check_key(version), []).append(version)
     found: list[ReportChange] = []
-    for group in by_check.values():
+    repeats: dict[str, ReportChange] = {}  # one fact seen on another page in a later check
+    for group in sorted(by_check.values(), key=lambda g: min(v.seen_at for v in g)):
         merged = merge_languages((v.language, store.versions.changes(v.id)) for v in group)
         numbers = {v.language: v.number for v in group}
         seen_at = min(v.seen_at for v in group)
-        found += [ReportChange(change, seen_at, {lang: numbers[lang]
-                                                 for lang in change.languages})
-                  for change in merged]
+        for change in merged:
+            key = repeat_key(change)
+            earlier = repeats.get(key) if key else None
+            if earlier is not None:
+                languages = tuple(dict.fromkeys((*earlier.change.languages,
+                                                 *change.languages)))
+                earlier.change = replace(earlier.change, languages=languages)
+                earlier.versions.update({lang: numbers[lang] for lang in change.languages})
+                continue
+            item = ReportChange(change, seen_at, {lang: numbers[lang]
+                                                  for lang in change.languages})
+            found.append(item)
+            if key:
+                repeats[key] = item
     return sorted(found, key=lambda c: (c.change.severity.rank, c.seen_at))
 
 
