@@ -238,9 +238,10 @@ def test_every_alert_format_in_both_languages(lang):
             "resolved": [{"field": "target_sample_size", "severity": "medium",
                           "values": {"umin": 10, "jrct": 12}}]}
     words = {"en": ("No longer recruiting", "Key inclusion criteria",
-                    "UMIN-CTR says No longer recruiting, jRCT says Recruiting", "agree again"),
+                    "UMIN-CTR says No longer recruiting, jRCT says Recruiting",
+                    "UMIN-CTR and jRCT agree again on Target sample size"),
              "ja": ("募集終了", "選択基準", "UMIN-CTRでは「募集終了」、jRCTでは「募集中」",
-                    "不一致が解消")}[lang]
+                    "UMIN-CTRとjRCTの目標参加者数が再び一致しています")}[lang]
     for render in (lambda e: email_text(e, "d", lang), lambda e: email_html(e, "d", lang),
                    lambda e: slack_text(e, lang)):
         body = render(changed)

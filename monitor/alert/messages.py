@@ -18,6 +18,7 @@ from monitor.diff.severity import Severity
 from monitor.diff.text import format_text, html_passage, html_word_diff, line_changes
 from monitor.normalize.vocabulary import phrase
 from monitor.report.format import (
+    agreement_text,
     disagreement_text,
     field_name,
     is_long,
@@ -30,6 +31,11 @@ from monitor.report.format import (
 
 Event = dict[str, Any]
 _SAFE = ("https://", "http://")
+
+
+def _when(stamp: str) -> str:
+    """A stored UTC time as people read it: 2026-11-25 12:21 UTC."""
+    return f"{stamp[:16].replace('T', ' ')} UTC" if len(stamp) >= 16 else stamp
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -100,6 +106,9 @@ def _pair_headline(event: Event, lang: str) -> str:
     if event.get("opened"):
         first = event["opened"][0]
         return f"{names}: {disagreement_text(first['field'], first['values'], lang)}"
+    resolved = event.get("resolved") or []
+    if resolved:
+        return f"{names}: {agreement_text(resolved[0]['field'], resolved[0]['values'], lang)}"
     return f"{names}: {phrase('disagreement_resolved', lang)}"
 
 
@@ -130,18 +139,17 @@ def _sentences(event: Event, lang: str) -> list[str]:
             lines.append(f"{phrase('disagreement_opened', lang)}: "
                          f"{disagreement_text(item['field'], item['values'], lang)}")
         for item in event.get("resolved", []):
-            lines.append(f"{phrase('disagreement_resolved', lang)}: "
-                         f"{disagreement_text(item['field'], item['values'], lang)}")
+            lines.append(agreement_text(item["field"], item["values"], lang))
     return lines
 
 
-def _links(event: Event) -> list[tuple[str, str]]:
+def _links(event: Event, lang: str) -> list[tuple[str, str]]:
     """(label, URL) of the records the event is about: both records of a pair."""
     if event["event"] == "consistency.changed":
-        return [(f"{t['trial_id']} ({t['registry']})", t["url"]) for t in event["trials"]
-                if str(t.get("url") or "").startswith(_SAFE)]
+        return [(f"{t['trial_id']} ({registry_name(t['registry'], lang)})", t["url"])
+                for t in event["trials"] if str(t.get("url") or "").startswith(_SAFE)]
     url = str(event.get("url") or "")
-    return [(str(event.get("trial_id")), url)] if url.startswith(_SAFE) else []
+    return [(_trial(event, lang), url)] if url.startswith(_SAFE) else []
 
 
 def email_text(event: Event, delivery_id: str, language: str = "en") -> str:
@@ -165,8 +173,8 @@ def email_text(event: Event, delivery_id: str, language: str = "en") -> str:
         else:
             lines += [f"  {phrase('before', lang)}: {old}", f"  {phrase('after', lang)}: {new}"]
         lines.append("")
-    lines += [url for _, url in _links(event)]
-    lines += ["", phrase("alert_detected", lang, at=event["detected_at"],
+    lines += [url for _, url in _links(event, lang)]
+    lines += ["", phrase("alert_detected", lang, at=_when(event["detected_at"]),
                          delivery=delivery_id)]
     return "\n".join(lines)
 
@@ -197,9 +205,10 @@ def email_html(event: Event, delivery_id: str, language: str = "en") -> str:
                 old_html, new_html = html_word_diff(old, new)
                 parts.append(f"<tr>{cells}<td>{old_html}</td><td>{new_html}</td></tr>")
         parts.append("</table>")
-    for label, url in _links(event):
+    for label, url in _links(event, lang):
         parts.append(f'<p><a href="{e(url)}">{e(label)}</a> {e(url)}</p>')
-    detected = phrase("alert_detected", lang, at=event["detected_at"], delivery=delivery_id)
+    detected = phrase("alert_detected", lang, at=_when(event["detected_at"]),
+                      delivery=delivery_id)
     parts.append(f'<p style="color:#666;font-size:0.8em">{e(detected)}</p></body></html>')
     return "".join(parts)
 
@@ -223,7 +232,7 @@ def slack_text(event: Event, language: str = "en") -> str:
             lines += [head, f"```{_slack_escape(diff)}```"]
         else:
             lines.append(f"{head}: {_slack_escape(old)} → {_slack_escape(new)}")
-    for label, url in _links(event):
+    for label, url in _links(event, lang):
         lines.append(f"<{_slack_escape(url)}|{_slack_escape(label)}>")
     return "\n".join(lines)
 

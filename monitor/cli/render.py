@@ -26,6 +26,7 @@ from monitor.diff.changes import Change
 from monitor.diff.text import format_text, line_changes
 from monitor.normalize.vocabulary import phrase
 from monitor.report.format import (
+    agreement_text,
     disagreement_text,
     field_name,
     is_long,
@@ -107,8 +108,7 @@ def pair_line(outcome: PairOutcome, lang: str) -> list[str]:
                      f"{disagreement_text(d.field, d.values, lang)}")
     for row in outcome.closed:
         if not any(d.field == row.field for d in outcome.opened):
-            lines.append(f"    {phrase('disagreement_resolved', lang)}: "
-                         f"{disagreement_text(row.field, row.values, lang)}")
+            lines.append(f"    {agreement_text(row.field, row.values, lang)}")
     return lines
 
 
@@ -347,12 +347,16 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
     for host in report.paused:
         console.print(Text(host_line(host, lang)))
     for listing in report.listings:
-        console.print(Text(phrase("listing_line", lang, registry=registry_name(
-            str(listing["registry"]), lang), checked=short_time(
-            listing["checked_at"], lang), rows=listing["rows"] or 0)))
+        name = registry_name(str(listing["registry"]), lang)
+        console.print(Text(phrase("listing_not_read", lang, registry=name)
+                           if not listing["checked_at"] else
+                           phrase("listing_line", lang, registry=name,
+                                  checked=short_time(listing["checked_at"], lang),
+                                  rows=listing["rows"] or 0)))
     columns = console.width
     for row in report.watches:
-        health = "ok" if not row.consecutive_failures else phrase(
+        health = phrase("health_never_checked" if row.last_checked_at is None else "health_ok",
+                        lang) if not row.consecutive_failures else phrase(
             "health_failing", lang, count=row.consecutive_failures, error=row.last_error or "")
         if row.overdue_since:
             health = phrase("health_overdue", lang, since=short_time(row.overdue_since, lang))

@@ -92,6 +92,13 @@ def record_title(record: TrialRecord | None, lang: str, fallback: str | None = N
     return record.title_public or record.title_scientific or fallback
 
 
+def agreement_text(field: str, values: Mapping[str, Any], lang: str) -> str:
+    """A disagreement that ended, as a sentence: both registries agree again."""
+    (ra, _), (rb, _) = list(values.items())[:2]
+    return phrase("consistency_agree_again", lang, a=registry_title(ra, lang),
+                  b=registry_title(rb, lang), field=field_label(field, lang))
+
+
 def disagreement_text(field: str, values: Mapping[str, Any], lang: str) -> str:
     """A disagreement between linked records as a sentence naming both registries and
     their values in words."""
