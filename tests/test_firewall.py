@@ -138,8 +138,12 @@ id = "jRCTs051180190"
     jrct.blocking = False
     clock.now += 30 * 60 + 1  # past the doubled cooldown: one probe, and it is answered
     after = check()
-    assert not after.deferred and not after.failed
-    assert jrct_requests() == 6
+    # one probe: a check of the other jRCT trial racing it waits for the next pass
+    assert not after.failed and len(after.deferred) <= 1
+    if after.deferred:
+        clock.now += 60
+        assert not check().deferred
+    assert jrct_requests() == 4 + 2
     assert monitor.store.hosts.all() == []
 
     events = [r.json()["event"] for r in receiver.accepted]
