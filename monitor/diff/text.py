@@ -361,9 +361,23 @@ def markdown_escape(text: str, *, line_break: str = "<br>") -> str:
     """
     lines = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = line.strip(" \t").translate(_MD_INLINE)  # indentation would make code
-        lines.append(_MD_LINE_START.sub(_escape_line_start, line))
+        line = line.strip(" \t")  # indentation would make code
+        pieces = _BARE_URL.split(line)
+        # even pieces are text; odd ones addresses, which renderers that link bare
+        # addresses (GitHub, linkify) would turn into links: shown as code, inert
+        escaped = [piece.translate(_MD_INLINE) if index % 2 == 0 else _code_span(piece)
+                   for index, piece in enumerate(pieces)]
+        escaped[0] = _MD_LINE_START.sub(_escape_line_start, escaped[0])
+        lines.append("".join(escaped))
     return line_break.join(lines)
+
+
+_BARE_URL = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s<>`]+)")
+
+
+def _code_span(text: str) -> str:
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{ticks}{text.replace('|', chr(92) + '|')}{ticks}"
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
