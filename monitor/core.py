@@ -179,8 +179,15 @@ class Monitor:
 
     def find(self, text: str) -> TrialRow:
         """The stored trial that ``text`` names, in any ID form."""
-        row = self.store.trials.find(self.ref(text))
+        ref = self.ref(text)
+        row = self.store.trials.find(ref)
         if row is None:
+            if any(watch_ref.registry == ref.registry and (
+                    (ref.trial_id and ref.trial_id == watch_ref.trial_id)
+                    or set(ref.keys) & set(watch_ref.keys))
+                   for _, watch_ref in self.watches.entries):
+                raise InputError(f"{text} is listed under [[watch]] but not checked yet: run "
+                                 "`ctr-monitor check` first")
             raise InputError(f"{text} is not watched: add it with `ctr-monitor add {text}`")
         return row
 

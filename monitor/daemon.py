@@ -137,11 +137,12 @@ class Daemon:
             self._add_housekeeping()
             self.scheduler.start()
             schedule = self.config.schedule
-            log.info("daemon started (pid %d): %d watches in %d groups, every %s "
-                     "(jitter %s), %d workers, database %s", os.getpid(),
-                     sum(len(g.watched) for g in groups), len(groups),
+            watches = sum(len(g.watched) for g in groups)
+            log.info("daemon started (pid %d): %s in %s, every %s (jitter %s), %s, "
+                     "database %s", os.getpid(), _count(watches, "watch", "watches"),
+                     _count(len(groups), "linked group", "linked groups"),
                      format_duration(schedule.interval), format_duration(schedule.jitter),
-                     schedule.workers, self.config.database)
+                     _count(schedule.workers, "worker", "workers"), self.config.database)
             code = 0
             while not self.stop_event.wait(1.0):
                 if not self.scheduler.running:  # never sit here quietly doing nothing
@@ -252,13 +253,14 @@ class Daemon:
             return
         with self._idle:
             self._running += 1
+        job = self.scheduler.get_job(key)
+        names = job.name if job is not None else key
         try:
             self._check(key, members)
         except Cancelled:
-            log.info("check of %s abandoned: stopping", members)
+            log.info("check of %s abandoned: stopping", names)
         except Exception:  # never let one check take the daemon down
-            log.exception("check of trials %s crashed; the next one will run as scheduled",
-                          members)
+            log.exception("check of %s crashed; the next one will run as scheduled", names)
         finally:
             with self._idle:
                 self._running -= 1
@@ -279,14 +281,16 @@ class Daemon:
             else:
                 log.info("%s %s", where, page.outcome)
         for pair in pairs:
-            log.info("%s ↔ %s: %d disagreement(s) opened, %d resolved", pair.a.label,
-                     pair.b.label, len(pair.opened), len(pair.closed))
+            log.info("%s ↔ %s: %s opened, %d resolved", pair.a.label, pair.b.label,
+                     _count(len(pair.opened), "disagreement", "disagreements"),
+                     len(pair.closed))
         job = self.scheduler.get_job(key)
         if job is not None and job.next_run_time is not None:
             watched = [row.id for row in self.monitor.store.trials.many(members)
                        if row.watched]
             self.monitor.set_next_check(watched, job.next_run_time.timestamp())
-        log.debug("check of %s took %.1fs", members, time.monotonic() - started)
+        log.debug("check of %s took %.1fs", job.name if job else key,
+                  time.monotonic() - started)
         self._deliver()
 
     def _deliver(self) -> None:
@@ -315,3 +319,7 @@ class Daemon:
         folded = self.monitor.prune_fetch_log_if_due()
         if folded:
             log.info("fetch log: %d old rows folded into daily summaries", folded)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"

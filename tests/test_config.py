@@ -188,5 +188,10 @@ to = ["a@example.org"]
                                   "signing key of webhook webhook-1")
     assert "is not set" in problems[0]
     assert "CTR_SMTP_PASSWORD" in problems[1] and "is empty" in problems[1]
-    assert environment_problems(config, {"CTR_HOOK_URL": "u", "CTR_HOOK_SECRET": "s",
+    assert environment_problems(config, {"CTR_HOOK_URL": "https://x.org/h",
+                                         "CTR_HOOK_SECRET": "s",
                                          "CTR_SMTP_PASSWORD": "p"}) == []
+    not_a_url = environment_problems(config, {"CTR_HOOK_URL": "x.org/h", "CTR_HOOK_SECRET": "s",
+                                              "CTR_SMTP_PASSWORD": "p"})
+    assert len(not_a_url) == 1 and "CTR_HOOK_URL" in not_a_url[0]
+    assert "is not a URL" in not_a_url[0] and "x.org/h" not in not_a_url[0]

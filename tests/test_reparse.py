@@ -59,7 +59,8 @@ def as_an_old_parser_had_it(store):
 def test_nothing_to_rebuild_after_a_fresh_check(config):
     result = run(config, "reparse")
     assert result.exit_code == 0
-    assert result.output.strip() == "UMIN000041461 [en]  2 versions, 0 would change"
+    assert result.output.strip() == ("UMIN000041461 [en]  2 versions, all read as stored: "
+                                     "nothing to rebuild")
 
 
 def test_dry_run_then_apply(config):
@@ -88,7 +89,7 @@ def test_dry_run_then_apply(config):
     assert db["alerts"].count == alerts_before  # a rebuild never alerts
     assert db.execute("select target_sample_size from versions").fetchall() == [(10,), (10,)]
     store.close()
-    assert "0 would change" in run(config, "reparse").output
+    assert "nothing to rebuild" in run(config, "reparse").output
 
 
 def test_a_page_the_parser_cannot_read_leaves_history_alone(config):

@@ -219,7 +219,11 @@ class Checker:
             after = self.store.trials.record_health(row, failed=False, pages_fetched=False)
             self.notifier.trial_checked(row, after, [])
         record = self.latest_record(row)
-        return [PageOutcome(after, None, "listed", record=record)]
+        languages = self.settings.registries[row.registry].settings.languages
+        latest = next((v for v in (self.store.versions.latest(row.id, lang)
+                                   for lang in languages) if v), None)
+        return [PageOutcome(after, None, "listed", record=record,
+                            version=latest.number if latest else None)]
 
     def _deferred(self, row: TrialRow, language: str | None, url: str | None,
                   error: MonitorError | None, fetched: _Fetched | None = None) -> PageOutcome:

@@ -293,6 +293,10 @@ def history_view(console: Console, history: TrialHistory, lang: str) -> None:
             console.print(Text("  " + "  ".join(parts[:3])))
             for extra in wrap("  ".join(parts[3:]), columns, "      "):
                 console.print(Text(extra))
+        if entry.changes and version.number > 1:  # what changed, not only how much
+            for change_line in changes_text(entry.changes, lang, row.registry,
+                                            indent="      ").splitlines():
+                console.print(Text(change_line))
 
 
 # --- pairs ------------------------------------------------------------------------------
@@ -376,9 +380,9 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
 
 def alerts_table(console: Console, rows: Sequence[AlertRow], lang: str) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("status", "event", "trial", "channel", "attempts", "queued", "next try"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("last error", overflow="fold")
+    for column in ("status", "event", "trial", "channel", "attempts", "queued", "next try",
+                   "last error"):
+        table.add_column(column, overflow="fold")
     for row in rows:
         payload = row.payload
         table.add_row(*(Text(str(cell)) for cell in (

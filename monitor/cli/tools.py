@@ -72,10 +72,13 @@ def reparse(ctx: click.Context, ids: tuple[str, ...], apply: bool, fmt: str) -> 
             if r.error:
                 click.echo(f"{where}  cannot re-parse: {r.error}")
                 continue
+            versions = f"{r.versions} version{'s' if r.versions != 1 else ''}"
+            if not r.changed:
+                click.echo(f"{where}  {versions}, all read as stored: nothing to rebuild")
+                continue
             verb = "rewritten" if r.applied else "would change"
-            click.echo(f"{where}  {r.versions} version{'s' if r.versions != 1 else ''}, "
-                       f"{len(r.changed)} {verb}"
-                       + ("" if r.applied or not r.changed else " (run with --apply)"))
+            click.echo(f"{where}  {versions}, {len(r.changed)} {verb}"
+                       + ("" if r.applied else " (run with --apply)"))
             for number, changes in r.changed.items():
                 click.echo(f"  version {number}:")
                 click.echo(render.changes_text(changes, "en", r.registry, indent="    "))

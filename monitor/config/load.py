@@ -10,6 +10,7 @@ config means the same wherever the command runs from.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -314,9 +315,17 @@ def environment_problems(config: Config, env: Any = os.environ) -> list[str]:
     for settings in config.alerts.channels:
         channel_type = CHANNEL_TYPES[settings.kind]
         for variable, what in channel_type.secrets(settings):
-            if not env.get(variable):
-                problems.append(f"environment variable {variable} ({what} of "
-                                f"{channel_type.describe_settings(settings)}) is "
-                                f"{'empty' if variable in env else 'not set'}: set it, or "
-                                "remove the channel from the config")
+            value = (env.get(variable) or "").strip()
+            where = f"environment variable {variable} ({what} of " \
+                    f"{channel_type.describe_settings(settings)})"
+            if not value:
+                problems.append(f"{where} is {'empty' if variable in env else 'not set'}: "
+                                "set it, or remove the channel from the config")
+            elif "URL" in what and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value,
+                                                 re.IGNORECASE):
+                problems.append(f"{where} is not a URL (it should read like "
+                                "https://example.org/hook): fix it")
+            elif "URL" in what and channel_type.kind == "webhook" and \
+                    not value.lower().startswith(("https://", "http://")):
+                problems.append(f"{where} is not an http(s) URL: fix it")
     return problems

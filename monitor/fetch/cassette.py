@@ -31,6 +31,8 @@ KEPT_HEADERS = ("content-type", "retry-after", "last-modified", "etag", "locatio
 
 
 class CassetteError(MonitorError):
+    exit_code = 2  # a cassette directory the user named that cannot serve
+
     """A cassette that is missing, malformed, or lacks the response asked for."""
 
 

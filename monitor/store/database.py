@@ -116,9 +116,11 @@ class Database:
         known = {migration.name for migration in MIGRATIONS._migrations}  # noqa: SLF001
         applied = {migration.name for migration in MIGRATIONS.applied(self.db)}
         if int(version) > SCHEMA_VERSION or applied - known:
-            raise StoreError(f"{self.path} was made by a newer ctr-monitor (schema {version}; "
-                             f"this one knows {SCHEMA_VERSION}): upgrade ctr-monitor to read "
-                             "it (the file was left untouched)")
+            what = (f"schema {version}; this one knows {SCHEMA_VERSION}"
+                    if int(version) > SCHEMA_VERSION else
+                    "with changes this one does not know: " + ", ".join(sorted(applied - known)))
+            raise StoreError(f"{self.path} was made by a newer ctr-monitor ({what}): upgrade "
+                             "ctr-monitor to read it (the file was left untouched)")
 
     # --- use ----------------------------------------------------------------------------
 

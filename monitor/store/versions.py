@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -124,7 +126,9 @@ class Versions:
                             "order by seen_at desc, id desc limit ?", [since, limit])
 
     def search(self, text: str, limit: int = 50) -> list[int]:
-        """Trials whose titles or conditions, in either language, contain ``text``."""
+        """Trials whose titles or conditions, in either language, contain ``text`` (NFKC:
+        full-width and half-width alike; any case)."""
+        text = unicodedata.normalize("NFKC", text).strip()
         if len(text) >= 3:  # the trigram index answers three characters and more
             phrase = '"' + text.replace('"', '""') + '"'
             rows = self.db.execute(
@@ -132,12 +136,13 @@ class Versions:
                 "on v.rowid = f.rowid where versions_fts match ? order by v.trial limit ?",
                 [phrase, limit])
         else:
-            pattern = f"%{text}%"
-            rows = self.db.execute(
-                "select distinct trial from versions where title_public like ? or "
-                "title_scientific like ? or title_public_ja like ? or "
-                "title_scientific_ja like ? or conditions like ? or conditions_ja like ? "
-                "order by trial limit ?", [pattern] * 6 + [limit])
+            escaped = re.sub(r"([\\%_])", r"\\\1", text)  # % and _ are text here
+            pattern = f"%{escaped}%"
+            columns = ("title_public", "title_scientific", "title_public_ja",
+                       "title_scientific_ja", "conditions", "conditions_ja")
+            where = " or ".join(f"{column} like ? escape '\\'" for column in columns)
+            rows = self.db.execute(f"select distinct trial from versions where {where} "
+                                   "order by trial limit ?", [pattern] * 6 + [limit])
         return [row[0] for row in rows]
 
     def raw_page(self, sha256: str) -> bytes | None:
