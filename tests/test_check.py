@@ -239,6 +239,28 @@ def test_status_disagreement_opens_and_closes(httpx_mock, linked):
         == []
 
 
+def test_a_pair_is_not_compared_while_one_side_went_unread(httpx_mock, linked):
+    """UMIN-CTR moves on while the jRCT page cannot be read: comparing the new UMIN-CTR
+    record with the old jRCT one would report a disagreement nobody made."""
+    for body in (V1, V2, V2):
+        httpx_mock.add_response(url=VIEW_EN, content=body, headers=HTML)
+    for body in (jrct_page(1), b"<html><body>maintenance</body></html>", jrct_page(2)):
+        httpx_mock.add_response(url=JRCT_JA, content=body, headers=HTML)
+    umin = watch(linked, keys=RECEIPT)
+
+    def run():
+        return linked.run_pass(linked.groups([umin]), full=True)
+
+    assert run().pairs == []
+    second = run()
+    assert sorted((o.trial.registry, o.outcome) for o in second.pages) == [
+        ("jrct", "failed"), ("umin", "changed")]
+    assert second.pairs == []  # UMIN-CTR's new status against jRCT's old one: not compared
+    twin = linked.store.links.linked(umin.id)[0]
+    assert linked.store.links.open_disagreements(umin.id, twin) == []
+    assert run().pairs == []  # both read again, and they agree
+
+
 def test_same_disagreement_is_not_news_twice(httpx_mock, linked):
     for _ in range(2):
         httpx_mock.add_response(url=VIEW_EN, content=V1, headers=HTML)

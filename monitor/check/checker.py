@@ -118,7 +118,8 @@ class Checker:
             pages += self.check_trial(row)
             if self.settings.follow_links:
                 queue += [other for other in self._follow(row) if other not in touched]
-        pairs = self._compare(touched)
+        unread = {outcome.trial.id for outcome in pages if outcome.failed or outcome.deferred}
+        pairs = self._compare(touched, unread)
         return pages, pairs
 
     def _follow(self, row: TrialRow) -> list[int]:
@@ -138,10 +139,16 @@ class Checker:
                     self.store.links.link(row.id, self.store.trials.add_linked(ref).id)
         return self.store.links.linked(row.id)
 
-    def _compare(self, trials: set[int]) -> list[PairOutcome]:
-        """New and resolved disagreements of the linked pairs among ``trials``."""
+    def _compare(self, trials: set[int], unread: set[int]) -> list[PairOutcome]:
+        """New and resolved disagreements of the linked pairs among ``trials``.
+
+        A pair with a member whose page went unread this pass (failed, or its host
+        deferred) waits for a pass that reads both: its stored record may be older than
+        its twin's, and comparing them would report a disagreement, or an agreement,
+        that neither registry states now."""
         pairs = sorted({tuple(sorted((trial, other)))
-                        for trial in trials for other in self.store.links.linked(trial)})
+                        for trial in trials for other in self.store.links.linked(trial)
+                        if trial not in unread and other not in unread})
         outcomes = []
         for first, second in pairs:
             a, b = self.store.trials.get(first), self.store.trials.get(second)
