@@ -18,7 +18,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -155,6 +155,17 @@ def error_page_reason(tree: LexborHTMLParser) -> str | None:
         if marker in headings_key:
             return reason
     return None
+
+
+def refuse_page(tree: LexborHTMLParser, kind: str, problem: str) -> NoReturn:
+    """Raise the ParseError for a page that is not the ``kind`` of page expected: named
+    as the error page it is when it says so (a block, a rate limit, maintenance), else by
+    what it lacks."""
+    reason = error_page_reason(tree)
+    if reason:
+        raise ParseError(f"not {kind} but {reason}: try again later")
+    raise ParseError(f"not {kind}: {problem} (an error page, a page cut short, or the "
+                     "registry changed its layout)")
 
 
 def numbered(mapping: dict[str, Any], key: str) -> str:

@@ -20,11 +20,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Any, NoReturn
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.errors import ParseError
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import parse_date, parse_int
 from monitor.parse.html import (
@@ -33,13 +32,13 @@ from monitor.parse.html import (
     ParsedPage,
     RawField,
     clean_text,
-    error_page_reason,
     has_closing_tag,
     iter_rows,
     label_key,
     load_html,
     node_text,
     numbered,
+    refuse_page,
     refuse_unless_whole,
     row_cells,
     unnumbered,
@@ -70,8 +69,8 @@ def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
              if node.tag != "table" or not _inside_table(node)]
     header, header_rows = _header_table(nodes)
     if header is None:
-        _refuse(tree, "its header table (rows such as 進捗状況, 研究名称, Recruitment "
-                      "status) is missing")
+        refuse_page(tree, _KIND, "its header table (rows such as 進捗状況, 研究名称, "
+                    "Recruitment status) is missing")
     unknown: list[str] = []
     summary: dict[str, str] = {}
     for label, value in header_rows:
@@ -107,14 +106,8 @@ def parse_detail_page(text: str, language: str | None = None) -> ParsedPage:
     return page
 
 
-def _refuse(tree: LexborHTMLParser, problem: str) -> NoReturn:
-    reason = error_page_reason(tree)
-    if reason:
-        raise ParseError(f"not a jRCT detail page but {reason}: try again later")
-    raise ParseError(f"not a jRCT detail page: {problem} (an error page, a page cut "
-                     "short, or the registry changed its layout)")
 
-
+_KIND = "a jRCT detail page"
 _Rows = list[tuple[str, str]]
 
 

@@ -18,24 +18,23 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.errors import ParseError
 from monitor.normalize.record import TrialRecord
 from monitor.normalize.values import english, has_japanese, parse_date, parse_int, split_bilingual
 from monitor.parse.html import (
     FieldValue,
     ParsedPage,
     RawField,
-    error_page_reason,
     has_closing_tag,
     iter_rows,
     label_key,
     load_html,
     node_text,
     numbered,
+    refuse_page,
     refuse_unless_whole,
     row_cells,
     table_rows,
@@ -60,13 +59,13 @@ def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
     tree = load_html(text)
     summary_table = _summary_table(tree)
     if summary_table is None:
-        _refuse(tree, "its summary table (rows such as 'Unique ID issued by UMIN', "
-                      "'Last modified on') is missing")
+        refuse_page(tree, _KIND, "its summary table (rows such as 'Unique ID issued by "
+                    "UMIN', 'Last modified on') is missing")
     unknown: list[str] = []
     summary = _parse_summary(summary_table, unknown)
     groups = _field_groups(tree)
     if not any(blocks for _, blocks in groups):
-        _refuse(tree, "it has no field blocks (<h3> labels with values)")
+        refuse_page(tree, _KIND, "it has no field blocks (<h3> labels with values)")
     fields: list[RawField] = []
     for heading, blocks in groups:
         section = _section_name(heading, blocks, unknown)
@@ -83,12 +82,7 @@ def parse_view_page(text: str, language: str | None = None) -> ParsedPage:
     return page
 
 
-def _refuse(tree: LexborHTMLParser, problem: str) -> NoReturn:
-    reason = error_page_reason(tree)
-    if reason:
-        raise ParseError(f"not a UMIN-CTR view page but {reason}: try again later")
-    raise ParseError(f"not a UMIN-CTR view page: {problem} (an error page, a page cut "
-                     "short, or the registry changed its layout)")
+_KIND = "a UMIN-CTR view page"
 
 
 # --- the summary table --------------------------------------------------------------
