@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,10 +24,13 @@ class Trials:
         if not rows:
             return []
         keys: dict[int, list[tuple[str, str]]] = {}
-        marks = ",".join("?" for _ in rows)
-        for key in self.db.query(f"select trial, name, value from trial_keys where trial in "
-                                 f"({marks}) order by name", [row["id"] for row in rows]):
-            keys.setdefault(key["trial"], []).append((key["name"], key["value"]))
+        # the ids as one JSON parameter: any number of trials, never SQLite's limit on
+        # bound variables (32,766)
+        for trial, name, value in self.db.execute(
+                "select trial, name, value from trial_keys where trial in "
+                "(select value from json_each(?)) order by name",
+                [json.dumps([row["id"] for row in rows])]):
+            keys.setdefault(trial, []).append((name, value))
         return [_trial(row, tuple(keys.get(row["id"], ()))) for row in rows]
 
     def get(self, pk: int) -> TrialRow:
@@ -59,8 +63,8 @@ class Trials:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        marks = ",".join("?" for _ in wanted)
-        found = {row.id: row for row in self._rows(f"where id in ({marks})", wanted)}
+        found = {row.id: row for row in self._rows(
+            "where id in (select value from json_each(?))", [json.dumps(wanted)])}
         return [found[pk] for pk in wanted if pk in found]
 
     # --- writing (inside a transaction) --------------------------------------------------
