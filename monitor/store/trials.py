@@ -20,18 +20,18 @@ class Trials:
     # --- reading ------------------------------------------------------------------------
 
     def _rows(self, where: str = "", params: Iterable[Any] = ()) -> list[TrialRow]:
-        rows = list(self.db.query(f"select * from trials {where}", list(params)))
-        if not rows:
-            return []
+        """The trials ``where`` selects, with their keys: two queries however many, and
+        no table of intermediate rows (the daemon reads every watched trial often)."""
+        values = list(params)
         keys: dict[int, list[tuple[str, str]]] = {}
-        # the ids as one JSON parameter: any number of trials, never SQLite's limit on
-        # bound variables (32,766)
         for trial, name, value in self.db.execute(
                 "select trial, name, value from trial_keys where trial in "
-                "(select value from json_each(?)) order by name",
-                [json.dumps([row["id"] for row in rows])]):
+                f"(select id from trials {where}) order by name", values):
             keys.setdefault(trial, []).append((name, value))
-        return [_trial(row, tuple(keys.get(row["id"], ()))) for row in rows]
+        cursor = self.db.execute(f"select * from trials {where}", values)
+        names = [column[0] for column in cursor.description]
+        return [_trial(row, tuple(keys.get(row["id"], ())))
+                for row in (dict(zip(names, found, strict=True)) for found in cursor)]
 
     def get(self, pk: int) -> TrialRow:
         rows = self._rows("where id = ?", [pk])
