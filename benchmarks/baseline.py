@@ -303,3 +303,78 @@ def old_word_diff(old: Any, new: Any) -> tuple[str, str]:
         if new_part:
             right.append(f"<ins>{html.escape(new_part)}</ins>")
     return "".join(left).replace("\n", "<br>"), "".join(right).replace("\n", "<br>")
+
+
+# --- list and report as they read the store before the bulk reads -------------------------
+# One trial at a time, each record decompressed: what `overview` and `collect_report`
+# did before (commit f5f00d3), kept to be timed beside them on the same database.
+
+
+def per_trial_pairs(store: Any, row: Any) -> list[tuple[Any, ...]]:
+    pairs = []
+    for other_id in store.links.linked(row.id):
+        other = store.trials.get(other_id)
+        record = store.versions.latest_record(other_id)
+        pairs.append((other, store.links.compared_at(row.id, other_id),
+                      store.links.open_disagreements(row.id, other_id),
+                      record.url if record else None))
+    return pairs
+
+
+def per_trial_overview(monitor: Any, today: Any) -> list[tuple[Any, ...]]:
+    from monitor.report.overdue import overdue_flags
+
+    store = monitor.store
+    watched = monitor.watched()
+    counts = store.versions.counts()
+    watched_ids = {row.id for row in watched}
+    shown: set[int] = set()
+    entries = []
+
+    def add(row: Any, parent: Any) -> None:
+        shown.add(row.id)
+        registry = monitor.registries.get(row.registry)
+        languages = registry.settings.languages if registry else ()
+        record = store.versions.latest_record(row.id, languages) if counts.get(row.id) else None
+        entries.append((row, parent, counts.get(row.id, 0), record, per_trial_pairs(store, row),
+                        overdue_flags(record, today, monitor.config.overdue) if record else []))
+
+    for row in watched:
+        if row.id in shown:
+            continue
+        add(row, None)
+        for other in store.trials.many(store.links.linked(row.id)):
+            if other.id not in shown and other.id not in watched_ids:
+                add(other, row)
+    return entries
+
+
+def per_trial_report(monitor: Any, since: str, today: Any) -> list[tuple[Any, ...]]:
+    from monitor.report.collect import merged_changes
+    from monitor.report.overdue import overdue_flags
+
+    store = monitor.store
+    paused = {row.host for row in store.hosts.all()}
+    seen: set[int] = set()
+    ordered = []
+    for row in monitor.watched():
+        for each in (row, *store.trials.many(store.links.linked(row.id))):
+            if each.id not in seen:
+                seen.add(each.id)
+                ordered.append(each)
+    reports = []
+    for row in ordered:  # every trial read whole, then the quiet ones dropped
+        registry = monitor.registries[row.registry]
+        record = store.versions.latest_record(row.id, registry.settings.languages)
+        japanese = store.versions.latest_record(row.id, ("ja",))
+        title_ja = japanese and (japanese.title_public_ja or japanese.title_scientific_ja)
+        timeline = store.versions.status_timeline(row.id)
+        changes = merged_changes(monitor, store.versions.since(row.id, since))
+        pairs = per_trial_pairs(store, row)
+        overdue = overdue_flags(record, today, monitor.config.overdue) if record else []
+        linked_to = store.trials.many(store.links.linked(row.id))
+        if changes or any(pair[2] for pair in pairs) or row.consecutive_failures or overdue \
+                or registry.fetch_hosts & paused:
+            reports.append((row, record, title_ja, changes, timeline, pairs, overdue,
+                            linked_to))
+    return reports

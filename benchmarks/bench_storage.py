@@ -11,9 +11,11 @@ the run, so SQLite's page granularity evens out.
 from __future__ import annotations
 
 import random
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from figures import Figures
@@ -54,6 +56,19 @@ def big_page(size: int = 300_000) -> str:
     return SEED_PAGE.replace(anchor, "<br>".join(lines) + "<br>" + anchor)
 
 
+KINDS = {"versions_fts": "full-text index", "versions": "versions (columns, record)",
+         "pages": "raw pages", "fetches": "fetch log", "version_changes": "changes"}
+
+
+def _table_of(store: Any, name: str) -> str:
+    """The table an index or a full-text shadow table belongs to."""
+    if name.startswith("versions_fts"):
+        return "versions_fts"
+    row = store.database.db.execute("select tbl_name from sqlite_master where name = ?",
+                                    [name]).fetchone()
+    return str(row[0]) if row else name
+
+
 class StoredPages:
     """The monitor, watching the seed trial, answered by an in-process transport."""
 
@@ -88,6 +103,20 @@ follow = false
         store = self.monitor.store
         store.database.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return store.path.stat().st_size
+
+    def tables(self) -> dict[str, int]:
+        """Bytes of each kind of content (SQLite's dbstat), tables with their indexes."""
+        self.size()
+        found: dict[str, int] = {}
+        try:
+            rows = self.monitor.store.database.db.execute(
+                "select name, sum(pgsize) from dbstat group by name").fetchall()
+        except sqlite3.Error:  # a SQLite built without dbstat
+            return found
+        for name, size in rows:
+            found[KINDS.get(_table_of(self.monitor.store, name), "other")] = \
+                found.get(KINDS.get(_table_of(self.monitor.store, name), "other"), 0) + size
+        return found
 
     def bytes_per(self, runs: int, step: Callable[[int], None], outcome: str) -> float:
         before = self.size()
@@ -133,10 +162,17 @@ def bench_storage(quick: bool, figures: Figures) -> None:
             def update_big(number: int) -> None:
                 pages.body = variant(big, number)
 
-            changed = pages.bytes_per(changed_runs // 2, update_big, "changed")
+            runs = changed_runs // 2
+            before = pages.tables()
+            changed = pages.bytes_per(runs, update_big, "changed")
+            after = pages.tables()
             figures.note(f"a {len(big.encode()) / 1000:.0f} KB page; the database after its "
                          f"first version: {first / 1000:.0f} KB")
             figures("changed version of a ~300 KB page (bytes)", f"{changed:.0f}",
                     f"<= {BIG_CHANGED_TARGET // 1024} KB", changed <= BIG_CHANGED_TARGET)
+            for kind in sorted(after, key=lambda k: before.get(k, 0) - after[k]):
+                grown = (after[kind] - before.get(kind, 0)) / runs
+                if grown >= 1:
+                    figures(f"  of which {kind} (bytes)", f"{grown:.0f}")
         finally:
             pages.close()

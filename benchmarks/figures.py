@@ -86,12 +86,21 @@ def interleaved_ms(functions: dict[str, Callable[[], object]], runs: int,
     return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
 
+def _status_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} for process {pid}")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a running process now (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    return _status_mb(pid, "VmRSS")
+
+
+def peak_rss_of(pid: int) -> float:
+    """Peak resident memory of a running process so far (Linux)."""
+    return _status_mb(pid, "VmHWM")
 
 
 def peak_rss_mb() -> float:

@@ -6,7 +6,8 @@
 
 The file is made by the tests' generator (``tests/csvdata.py``): ~140 columns, Japanese
 and English values, multi-line quoted cells. Each read runs in a fresh subprocess, which
-reports its own peak RSS (``ru_maxrss``), so the figure is the reader's and nothing else's.
+reports its own peak RSS (``VmHWM``: ``ru_maxrss`` would carry over the parent's peak
+through fork and exec), so the figure is the reader's and nothing else's.
 Two reads: the reader alone (``read_listing``), and what a pass does with the file — the
 rows read and staged into a database, then merged into ``listings``. Throughput is
 uncompressed CSV megabytes (10^6 bytes) per second, by wall-clock time and by the
@@ -18,8 +19,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -30,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import paths  # noqa: F401 (tests/ on the path, for csvdata)
-from figures import Figures
+from figures import Figures, peak_rss_of
 
 MEMORY_TARGET_MB = 150
 SPEED_TARGET_MB_S = 50
@@ -74,7 +75,7 @@ def child(path: str, mode: str) -> None:
     if mode == "store":
         folder = tempfile.mkdtemp(prefix="umin-csv-store-")
         store = Store(Path(folder) / "listing.db")
-    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline_mb = peak_rss_of(os.getpid())
     started, cpu_started = time.perf_counter(), time.process_time()
     rows = 0
     complete = True
@@ -90,12 +91,12 @@ def child(path: str, mode: str) -> None:
             store.listings.merge_staged("umin", "2026-01-01T00:00:00Z")
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_mb = peak_rss_of(os.getpid())
     if store is not None:
         store.close()
         shutil.rmtree(Path(store.path).parent, ignore_errors=True)
     print(json.dumps({"rows": rows, "seconds": seconds, "cpu_seconds": cpu_seconds,
-                      "peak_kb": peak_kb, "baseline_kb": baseline_kb, "complete": complete}))
+                      "peak_mb": peak_mb, "baseline_mb": baseline_mb, "complete": complete}))
 
 
 def measure(path: Path, runs: int, mode: str = "read") -> list[dict[str, float]]:
@@ -129,12 +130,12 @@ def bench_csv_read(quick: bool, figures: Figures, size_mb: int | None = None,
         for label, path, mode in (("plain, read", plain, "read"), ("gzip, read", packed, "read"),
                                   ("gzip, read + stored", packed, "store")):
             results = measure(path, runs, mode)
-            floor = floor or results[0]["baseline_kb"] / 1024
+            floor = floor or results[0]["baseline_mb"]
             if not all(r["complete"] for r in results):
                 raise AssertionError(f"{label}: a read did not complete")
             seconds = statistics.median(r["seconds"] for r in results)
             cpu_seconds = statistics.median(r["cpu_seconds"] for r in results)
-            peak = max(r["peak_kb"] for r in results) / 1024
+            peak = max(r["peak_mb"] for r in results)
             speed = size / 1e6 / seconds
             figures(f"{label}: rows", f"{int(results[0]['rows']):,}")
             figures(f"{label}: time, wall / CPU (s)", f"{seconds:.1f} / {cpu_seconds:.1f}")
