@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 from typing import Any
 
-import lxml.html
+import lxml.html  # type: ignore[import-untyped,unused-ignore]
 from bs4 import BeautifulSoup
 from selectolax.lexbor import LexborHTMLParser
 
@@ -71,13 +71,14 @@ def _umin_record(summary: dict, fields: dict) -> dict:
 def parse_umin(html_text: str) -> dict:
     soup = BeautifulSoup(html_text, "lxml")
     summary = {}
-    table = soup.find("table", class_="explain_table")
+    table: Any = soup.find("table", class_="explain_table")
     for row in table.find_all("tr"):
         th, td = row.find("th"), row.find("td")
         if th and td:
             summary[th.get_text(strip=True)] = td.get_text(strip=True)
     fields: dict[str, dict] = {}
     section = ""
+    node: Any
     for node in soup.find_all(["h2", "div"]):
         if node.name == "h2":
             section = node.get_text(strip=True)
@@ -112,14 +113,15 @@ def _jrct_record(header: dict, fields: dict) -> dict:
 def parse_jrct(html_text: str) -> dict:
     soup = BeautifulSoup(html_text, "lxml")
     header = {}
-    caption = soup.find("div", class_=["jr-caption", "caption"])
-    head = caption.find("table")  # the summary; the caption itself may never close
+    caption: Any = soup.find("div", class_=["jr-caption", "caption"])
+    head: Any = caption.find("table")  # the summary; the caption itself may never close
     for row in head.find_all("tr"):
         th, td = row.find("th"), row.find("td")
         if th and td:
             header[re.sub(r"\s+", "", th.get_text())] = td.get_text(strip=True)
     fields: dict[str, dict] = {}
     section = ""
+    node: Any
     for node in soup.find_all(["h2", "table"]):
         if node.name == "h2":
             section = node.get_text(strip=True)

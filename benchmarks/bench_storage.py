@@ -46,7 +46,7 @@ def big_page(size: int = 300_000) -> str:
     """The seed page with its inclusion criteria grown to make a ~``size``-byte page:
     numbered lines of varied words, as a long eligibility or results text is."""
     rng = random.Random(3)
-    lines = []
+    lines: list[str] = []
     total = len(SEED_PAGE.encode())
     while total < size:
         line = f"({len(lines) + 8}) " + " ".join(rng.choice(_WORDS) for _ in range(14)) + "."

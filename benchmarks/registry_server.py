@@ -80,7 +80,7 @@ class Registry(ThreadingHTTPServer):
     def _csv_rows(self) -> list[dict[str, str]]:
         import random
 
-        from csvdata import trial  # type: ignore[import-not-found]
+        from csvdata import trial  # type: ignore[import-not-found,unused-ignore]
 
         rng = random.Random(11)
         templates = [trial(n, rng, prose=1, empty=0.4) for n in range(1, 201)]
@@ -99,7 +99,7 @@ class Registry(ThreadingHTTPServer):
         """Write the CSV as the registry shows it now, under a new ETag and date."""
         import csv
 
-        from csvdata import header_rows, layout  # type: ignore[import-not-found]
+        from csvdata import header_rows, layout  # type: ignore[import-not-found,unused-ignore]
 
         columns = layout()
         text = io.StringIO()

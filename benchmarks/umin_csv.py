@@ -40,7 +40,7 @@ TEMPLATES = 2000  # distinct synthetic trials, repeated under new IDs to fill th
 
 def generate(path: Path, size_mb: int) -> int:
     """Write a plain CSV of at least ``size_mb`` MB; returns its row count."""
-    from csvdata import trial, write_listing  # type: ignore[import-not-found]
+    from csvdata import trial, write_listing  # type: ignore[import-not-found,unused-ignore]
 
     rng = random.Random(7)
     templates = [trial(n, rng, prose=1, empty=0.4) for n in range(1, TEMPLATES + 1)]

@@ -13,6 +13,7 @@ from conftest import VIEW_EN, VIEW_JA, cassette_body, make_monitor
 
 from monitor.check.derive import derive
 from monitor.diff import Change, Severity
+from monitor.normalize.record import TrialRecord
 from monitor.registries.base import TrialRef
 from monitor.report import overdue_flags, views
 from monitor.store.versions import Versions, pick_language
@@ -47,7 +48,7 @@ def history(tmp_path, umin):
             pages = [("umin-R000047329-v1", VIEW_EN, "en"), ("umin-R000047329-v2", VIEW_EN, "en")]
             if number == 5:
                 pages.append(("umin-R000047329-v1", VIEW_JA, "ja"))
-            previous = {}
+            previous: dict[str, TrialRecord] = {}
             for cassette, url, language in pages:
                 raw, record, digest = record_of(umin, cassette, url, language, number)
                 record = dataclasses.replace(  # due to complete in years, touched lately
