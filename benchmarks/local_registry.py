@@ -1,52 +1,70 @@
-"""A UMIN-CTR stand-in for benchmarks, run in its own process (so that it does not share
-the monitor's interpreter): the seed page for any receipt number R000000001…, with the IDs
-rewritten, so that every watched trial has a page of its own.
-
-    python benchmarks/local_registry.py    # prints "http://127.0.0.1:PORT", then serves
-"""
+"""The benchmarks' handle on a registry stand-in (``registry_server.py``) running in a
+process of its own: its URL, the requests it served, and the trials it changes."""
 
 from __future__ import annotations
 
-import contextlib
-import re
+import json
+import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+import urllib.request
+from collections.abc import Iterable
 
-PAGE = (Path(__file__).resolve().parent.parent / "cassettes" / "umin-R000047329-v1"
-        / "view-en.html").read_bytes()
-RECEIPT = re.compile(rb"recptno=R(\d{9})")
+from paths import BENCHMARKS
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
-
-    def do_GET(self) -> None:  # noqa: N802
-        match = RECEIPT.search(self.path.encode())
-        if not match:
-            self.send_error(404)
-            return
-        number = match.group(1)
-        body = PAGE.replace(b"R000047329", b"R" + number).replace(b"UMIN000041461",
-                                                                   b"UMIN" + number)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+CSV_PATH = "/ctr_csv/ctr_data_j.csv.gz"
 
 
-def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+class LocalRegistry:
+    """``with LocalRegistry(trials=5000) as registry:`` … ``registry.base_url``."""
 
+    def __init__(self, trials: int) -> None:
+        self.trials = trials
+        self.base_url = ""
+        self.process: subprocess.Popen[str] | None = None
 
-if __name__ == "__main__":
-    sys.exit(main())
+    def __enter__(self) -> LocalRegistry:
+        self.process = subprocess.Popen(
+            [sys.executable, str(BENCHMARKS / "registry_server.py"), "--trials",
+             str(self.trials)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.process.stdout is not None
+        self.base_url = self.process.stdout.readline().strip()
+        if not self.base_url.startswith("http://127.0.0.1:"):
+            self.__exit__()
+            raise RuntimeError("the registry stand-in did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def csv_url(self) -> str:
+        return self.base_url + CSV_PATH
+
+    def _call(self, method: str, path: str) -> bytes:
+        request = urllib.request.Request(self.base_url + path, method=method,
+                                         data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return bytes(answer.read())
+
+    def stats(self) -> dict[str, int]:
+        """Requests served since the last reset, by kind: ``umin_page``, ``jrct_page``,
+        ``csv_200``, ``csv_304``, ``other``."""
+        return {str(k): int(v) for k, v in json.loads(self._call("GET", "/_stats")).items()}
+
+    def requests(self) -> int:
+        return sum(self.stats().values())
+
+    def reset(self) -> None:
+        self._call("POST", "/_reset")
+
+    def change(self, trials: Iterable[int]) -> None:
+        """Those trials move to their second version; the CSV is republished."""
+        self._call("POST", "/_change?trials=" + ",".join(str(n) for n in trials))

@@ -1,13 +1,13 @@
-"""Benchmark section: word diffs of long fields, new ``html_word_diff`` against today's
-``monitor.report.render.word_diff``.
+"""Section ``diff``: word diffs of long fields, ``html_word_diff`` against the word diff
+the HTML report used before it (``baseline.old_word_diff``).
 
     python benchmarks/text_diff.py [--quick]
 
 A 6,000-word field (English, and Japanese of the same length in tokens) with edits
 scattered through it, as when a registrant revises an eligibility or results text.
 The old function is quadratic, so it runs once; the new one runs many times and its
-median is compared with the target (≤ 100 ms). ``bench_text_diff(quick, report)`` is
-the entry point for ``benchmarks/run.py`` (``report`` as defined there).
+median is compared with the target (≤ 100 ms). ``bench_text_diff(quick, figures)`` is
+the entry point for ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -17,23 +17,18 @@ import functools
 import html
 import random
 import re
-import statistics
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import paths  # noqa: F401
+from baseline import old_word_diff
+from figures import Figures, median_ms
 
-from monitor.diff.text import html_word_diff, line_changes  # noqa: E402
-from monitor.report.render import word_diff  # noqa: E402
+from monitor.diff.text import html_word_diff, line_changes
 
 TARGET_MS = 100.0
 WORDS = 6000
 EDITS = 40
-
-Report = Callable[..., None]
 
 _ENGLISH = ("patients", "with", "decompensated", "liver", "cirrhosis", "aged", "years",
             "or", "older", "who", "have", "given", "written", "informed", "consent", "the",
@@ -76,47 +71,35 @@ def marked(escaped: str) -> float:
     return len(html.unescape(re.sub(r"<[^>]+>", "", inside))) / max(1, len(text))
 
 
-def median_ms(function: Callable[[], object], runs: int) -> float:
-    function()  # warm
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
-def bench_text_diff(quick: bool, report: Report) -> None:
+def bench_text_diff(quick: bool, figures: Figures) -> None:
     runs = 5 if quick else 20
-    print(f"text_diff: {WORDS:,}-word field, {EDITS} scattered edits, median of {runs} runs")
+    figures.start("diff", f"the HTML word diff of a {WORDS:,}-word field, {EDITS} scattered "
+                          f"edits, median of {runs} runs")
+    report = figures
     for language, words, joiner in (("English", _ENGLISH, " "), ("Japanese", _JAPANESE, "")):
         old, new = make_field(words, joiner, seed=len(language))
-        ours = median_ms(functools.partial(html_word_diff, old, new), runs)
-        lines = median_ms(functools.partial(line_changes, old, new), runs)
+        ours = median_ms(functools.partial(html_word_diff, old, new), runs, warm=1)
+        lines = median_ms(functools.partial(line_changes, old, new), runs, warm=1)
         start = time.perf_counter()
-        their_html = word_diff(old, new)
+        their_html = old_word_diff(old, new)
         theirs = (time.perf_counter() - start) * 1000
-        report("text_diff", f"{language}: html_word_diff (ms)", f"{ours:.1f}",
-               f"<= {TARGET_MS:.0f} ms", ours <= TARGET_MS)
-        report("text_diff", f"{language}: line_changes (ms)", f"{lines:.1f}",
-               f"<= {TARGET_MS:.0f} ms", lines <= TARGET_MS)
-        report("text_diff", f"{language}: old word_diff, one run (ms)", f"{theirs:.0f}",
+        report(f"{language}: html_word_diff (ms)", f"{ours:.1f}", f"<= {TARGET_MS:.0f} ms",
+               ours <= TARGET_MS)
+        report(f"{language}: line_changes (ms)", f"{lines:.1f}", f"<= {TARGET_MS:.0f} ms",
+               lines <= TARGET_MS)
+        report(f"{language}: old word diff, one run (ms)", f"{theirs:.0f}",
                f"(new is {theirs / ours:.0f}x faster)")
-        report("text_diff", f"{language}: old text marked deleted, new / old",
+        report(f"{language}: old text marked deleted, new / old",
                f"{marked(html_word_diff(old, new)[0]):.1%} / {marked(their_html[0]):.1%}",
                "(the edits touch ~1%)")
-
-
-def _print_report(section: str, name: str, value: str, target: str = "",
-                  ok: bool | None = None) -> None:
-    mark = "" if ok is None else ("PASS" if ok else "MISS")
-    print(f"  {name:<48} {value:>16}   {target} {mark}".rstrip(), flush=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs")
-    bench_text_diff(parser.parse_args().quick, _print_report)
+    figures = Figures()
+    bench_text_diff(parser.parse_args().quick, figures)
+    print(figures.summary())
     return 0
 
 

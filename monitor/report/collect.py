@@ -19,8 +19,9 @@ from monitor.diff.policy import merge_languages, repeat_key
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import page_host
 from monitor.report.overdue import OverdueFlag, overdue_flags
-from monitor.report.views import PairState, pair_states
+from monitor.report.views import PairState, columns_overdue, pair_states
 from monitor.store import HostRow, TrialRow, VersionRow
+from monitor.store.versions import VersionColumns, pick_language
 
 if TYPE_CHECKING:
     from monitor.core import Monitor
@@ -114,31 +115,52 @@ class TrialReport:
 def collect_report(monitor: Monitor, rows: Sequence[TrialRow], *, since: str, today: date,
                    include_quiet: bool = False) -> list[TrialReport]:
     """Reports for ``rows`` and their linked twins, most newsworthy first; trials with
-    nothing to report are left out unless ``include_quiet``."""
+    nothing to report are left out unless ``include_quiet``.
+
+    Which trials have something to report is found in bulk first, from plain columns and
+    indexes: versions that changed something seen in the window, open disagreements,
+    failing checks, paused hosts, overdue flags from the latest versions' columns. Only
+    those trials are then read whole (records decompressed, changes, timelines), so the
+    report's cost follows its window and its flags, not the number of versions."""
     store = monitor.store
+    linked = store.links.all_linked()
+    twins = {row.id: row for row in store.trials.many(sorted(
+        {other for row in rows for other, _ in linked.get(row.id, ())}))}
     seen: set[int] = set()
     ordered: list[TrialRow] = []
     for row in rows:
-        for each in (row, *store.trials.many(store.links.linked(row.id))):
+        for each in (row, *(twins[other] for other, _ in linked.get(row.id, ())
+                            if other in twins)):
             if each.id not in seen:
                 seen.add(each.id)
                 ordered.append(each)
     paused = {row.host: row for row in store.hosts.all()}
-    reports = [_trial_report(monitor, row, since, today, paused) for row in ordered]
+    latest = store.versions.latest_columns(row.id for row in ordered)
+    if include_quiet:
+        candidates = ordered
+    else:
+        changed = store.versions.changed_trials_since(since)
+        disagreeing = {trial for pair in store.links.all_open_disagreements() for trial in pair}
+        candidates = [row for row in ordered if row.id in changed or row.id in disagreeing
+                      or row.consecutive_failures or _paused_host(monitor, row, paused)
+                      or _overdue(monitor, row, latest, today)]
+    reports = [_trial_report(monitor, row, since, today, paused, latest.get(row.id, {}))
+               for row in candidates]
     kept = [r for r in reports if include_quiet or r.newsworthy]
     return sorted(kept, key=lambda r: r.rank)
 
 
-def check_key(version: VersionRow) -> str:
+def check_key(version: VersionRow | VersionColumns) -> str:
     """Versions found by one check share a key: changes seen on each language page of a
     trial in one check are one change. Versions stored before checks had an ID are
     grouped by the ten minutes they were seen in."""
     return version.check_id or version.seen_at[:15]
 
 
-def merged_changes(monitor: Monitor, versions: Sequence[VersionRow]) -> list[ReportChange]:
+def merged_changes(monitor: Monitor, versions: Sequence[VersionRow | VersionColumns]
+                   ) -> list[ReportChange]:
     store = monitor.store
-    by_check: dict[str, list[VersionRow]] = {}
+    by_check: dict[str, list[VersionRow | VersionColumns]] = {}
     for version in versions:
         if version.change_count:
             by_check.setdefault(check_key(version), []).append(version)
@@ -165,12 +187,27 @@ def merged_changes(monitor: Monitor, versions: Sequence[VersionRow]) -> list[Rep
     return sorted(found, key=lambda c: (c.change.severity.rank, c.seen_at))
 
 
+def _paused_host(monitor: Monitor, row: TrialRow, paused: dict[str, HostRow]
+                 ) -> HostRow | None:
+    """The pause holding this trial's checks: its registry's page host's (a paused bulk
+    listing host only means pages are fetched instead)."""
+    return paused.get(page_host(monitor.registries[row.registry]))
+
+
+def _overdue(monitor: Monitor, row: TrialRow, latest: dict[int, dict[str, VersionColumns]],
+             today: date) -> list[OverdueFlag]:
+    languages = monitor.registries[row.registry].settings.languages
+    return columns_overdue(pick_language(latest.get(row.id), languages), row.registry, today,
+                           monitor.config.overdue)
+
+
 def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
-                  paused: dict[str, HostRow]) -> TrialReport:
+                  paused: dict[str, HostRow], latest: dict[str, VersionColumns]
+                  ) -> TrialReport:
     store = monitor.store
     registry = monitor.registries[row.registry]
     record = store.versions.latest_record(row.id, registry.settings.languages)
-    japanese = store.versions.latest_record(row.id, ("ja",))
+    japanese = pick_language(latest, ("ja",))
     title_ja = next((value for value in (
         record and (record.title_public_ja or record.title_scientific_ja),
         japanese and (japanese.title_public_ja or japanese.title_scientific_ja)) if value),
@@ -184,8 +221,8 @@ def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
                                     bool(point["date_last_modified"])))
     return TrialReport(
         row=row, registry_title=registry.title, record=record,
-        changes=merged_changes(monitor, store.versions.since(row.id, since)),
+        changes=merged_changes(monitor, store.versions.columns_since(row.id, since)),
         timeline=timeline, pairs=pair_states(store, row),
         overdue=overdue_flags(record, today, monitor.config.overdue) if record else [],
-        paused=paused.get(page_host(registry)),
+        paused=_paused_host(monitor, row, paused),
         linked_to=store.trials.many(store.links.linked(row.id)), title_ja=title_ja)

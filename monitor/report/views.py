@@ -16,6 +16,7 @@ from monitor.registries.base import page_host
 from monitor.registries.listing import ListingEntry
 from monitor.report.overdue import OverdueFlag, overdue_flags
 from monitor.store import DisagreementRow, HostRow, Store, TrialRow, VersionRow
+from monitor.store.versions import VersionColumns, pick_language
 
 if TYPE_CHECKING:
     from monitor.core import Monitor
@@ -29,7 +30,9 @@ class PairState:
     other: TrialRow
     compared_at: str | None
     disagreements: list[DisagreementRow] = field(default_factory=list)
-    other_url: str | None = None  # the other record's page, as last fetched
+    # The other record's page, as last fetched: reports link to it. The list shows no
+    # links and leaves it None rather than decompress a record per pair to find it.
+    other_url: str | None = None
 
     @property
     def state(self) -> str:
@@ -41,12 +44,16 @@ class PairState:
 
 @dataclass
 class TrialOverview:
-    """One line of ``list``: a watched trial, or a twin it links to."""
+    """One line of ``list``: a watched trial, or a twin it links to.
+
+    ``record`` is the canonical fields of its latest version (in the registry's first
+    configured language it has), read from the plain columns: the list of thousands of
+    trials decompresses no record."""
 
     row: TrialRow
     linked_from: TrialRow | None
     versions: int
-    record: TrialRecord | None
+    record: VersionColumns | None
     pairs: list[PairState]
     overdue: list[OverdueFlag]
     paused: HostRow | None = None
@@ -85,35 +92,62 @@ def pair_states(store: Store, row: TrialRow) -> list[PairState]:
     return states
 
 
+def columns_overdue(columns: VersionColumns | None, registry: str, today: date,
+                    rules: OverdueRules) -> list[OverdueFlag]:
+    """:func:`overdue_flags` of a latest version, from its plain columns: the flags read
+    only its status and dates, which the columns hold as the record does."""
+    if columns is None:
+        return []
+    facts = TrialRecord(registry=registry, trial_id="", language=columns.language, url="",
+                        status=columns.status or "unknown",
+                        date_completion=columns.date_completion,
+                        date_last_modified=columns.date_last_modified)
+    return overdue_flags(facts, today, rules)
+
+
 def overview(monitor: Monitor, today: date) -> list[TrialOverview]:
     """Watched trials in the order they were added, each followed by the twins it links
-    to; a trial is listed once (a watched twin at its own place)."""
+    to; a trial is listed once (a watched twin at its own place).
+
+    A handful of queries whatever the number of trials: versions counted, latest
+    versions, links and open disagreements each read in one go."""
     store = monitor.store
     watched = monitor.watched()
     counts = store.versions.counts()
+    latest = store.versions.latest_columns()
+    linked = store.links.all_linked()
+    disagreements = store.links.all_open_disagreements()
     paused = {row.host: row for row in store.hosts.all()}
     watched_ids = {row.id for row in watched}
+    twins = {other for row in watched for other, _ in linked.get(row.id, ())}
+    rows = {row.id: row for row in store.trials.many(sorted(
+        twins | {other for twin in twins - watched_ids for other, _ in linked.get(twin, ())}))}
     shown: set[int] = set()
     entries: list[TrialOverview] = []
+
+    def pairs_of(row: TrialRow) -> list[PairState]:
+        return [PairState(row, rows[other], compared,
+                          list(disagreements.get((min(row.id, other), max(row.id, other)), ())))
+                for other, compared in linked.get(row.id, ())]
 
     def add(row: TrialRow, parent: TrialRow | None) -> None:
         shown.add(row.id)
         registry = monitor.registries.get(row.registry)
         languages = registry.settings.languages if registry else ()
-        record = store.versions.latest_record(row.id, languages) if counts.get(row.id) else None
+        record = pick_language(latest.get(row.id), languages)
         entries.append(TrialOverview(
             row=row, linked_from=parent, versions=counts.get(row.id, 0), record=record,
-            pairs=pair_states(store, row),
-            overdue=overdue_flags(record, today, monitor.config.overdue) if record else [],
+            pairs=pairs_of(row),
+            overdue=columns_overdue(record, row.registry, today, monitor.config.overdue),
             paused=_host_of(monitor, row, paused), note=monitor.watches.note_for(row)))
 
     for row in watched:
         if row.id in shown:
             continue
         add(row, None)
-        for other in store.trials.many(store.links.linked(row.id)):
-            if other.id not in shown and other.id not in watched_ids:
-                add(other, row)
+        for other, _ in linked.get(row.id, ()):
+            if other in rows and other not in shown and other not in watched_ids:
+                add(rows[other], row)
     return entries
 
 
@@ -245,8 +279,8 @@ def status(monitor: Monitor, daemon_pid: int | None) -> StatusReport:
 
 
 __all__ = ["DiffPart", "HistoryEntry", "OverdueRules", "PairState", "StatusReport",
-           "TrialHistory", "TrialOverview", "consistency", "diff", "history", "overview",
-           "pair_states", "status"]
+           "TrialHistory", "TrialOverview", "columns_overdue", "consistency", "diff", "history",
+           "overview", "pair_states", "status"]
 
 
 @dataclass

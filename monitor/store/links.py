@@ -29,6 +29,16 @@ class Links:
         return [r[0] for r in self.db.execute(
             "select linked_trial from links where trial = ? order by linked_trial", [trial])]
 
+    def all_linked(self) -> dict[int, list[tuple[int, str | None]]]:
+        """Every trial's links in one query: trial → ``(linked trial, compared_at)`` in
+        the order :meth:`linked` gives, ``compared_at`` as :meth:`compared_at` reads it."""
+        found: dict[int, list[tuple[int, str | None]]] = {}
+        for trial, other, compared in self.db.execute(
+                "select trial, linked_trial, compared_at from links "
+                "order by trial, linked_trial"):
+            found.setdefault(trial, []).append((other, compared))
+        return found
+
     def all_links(self) -> list[tuple[int, int]]:
         return [(r[0], r[1]) for r in self.db.execute(
             "select trial, linked_trial from links where trial < linked_trial")]
@@ -61,6 +71,15 @@ class Links:
         return [_row(r) for r in self.db.query(
             "select * from disagreements where trial = ? and other_trial = ? "
             "and closed_at is null order by id", [first, second])]
+
+    def all_open_disagreements(self) -> dict[tuple[int, int], list[DisagreementRow]]:
+        """Every open disagreement in one query, by pair (smaller trial id first), each
+        pair's in the order :meth:`open_disagreements` gives."""
+        found: dict[tuple[int, int], list[DisagreementRow]] = {}
+        for row in self.db.query("select * from disagreements where closed_at is null "
+                                 "order by id"):
+            found.setdefault((row["trial"], row["other_trial"]), []).append(_row(row))
+        return found
 
     def compared_at(self, a: int, b: int) -> str | None:
         """When the pair was last compared (None: never, e.g. one side has no version)."""

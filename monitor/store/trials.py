@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,15 +20,18 @@ class Trials:
     # --- reading ------------------------------------------------------------------------
 
     def _rows(self, where: str = "", params: Iterable[Any] = ()) -> list[TrialRow]:
-        rows = list(self.db.query(f"select * from trials {where}", list(params)))
-        if not rows:
-            return []
+        """The trials ``where`` selects, with their keys: two queries however many, and
+        no table of intermediate rows (the daemon reads every watched trial often)."""
+        values = list(params)
         keys: dict[int, list[tuple[str, str]]] = {}
-        marks = ",".join("?" for _ in rows)
-        for key in self.db.query(f"select trial, name, value from trial_keys where trial in "
-                                 f"({marks}) order by name", [row["id"] for row in rows]):
-            keys.setdefault(key["trial"], []).append((key["name"], key["value"]))
-        return [_trial(row, tuple(keys.get(row["id"], ()))) for row in rows]
+        for trial, name, value in self.db.execute(
+                "select trial, name, value from trial_keys where trial in "
+                f"(select id from trials {where}) order by name", values):
+            keys.setdefault(trial, []).append((name, value))
+        cursor = self.db.execute(f"select * from trials {where}", values)
+        names = [column[0] for column in cursor.description]
+        return [_trial(row, tuple(keys.get(row["id"], ())))
+                for row in (dict(zip(names, found, strict=True)) for found in cursor)]
 
     def get(self, pk: int) -> TrialRow:
         found = self.get_or_none(pk)
@@ -64,8 +68,8 @@ class Trials:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        marks = ",".join("?" for _ in wanted)
-        found = {row.id: row for row in self._rows(f"where id in ({marks})", wanted)}
+        found = {row.id: row for row in self._rows(
+            "where id in (select value from json_each(?))", [json.dumps(wanted)])}
         return [found[pk] for pk in wanted if pk in found]
 
     # --- writing (inside a transaction) --------------------------------------------------

@@ -14,8 +14,8 @@ import json
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from monitor.diff.changes import Change
 from monitor.diff.severity import Severity
@@ -32,6 +32,53 @@ _LIST_COLUMNS = ("secondary_ids", "conditions", "conditions_ja")
 _VERSION_COLUMNS = ("id, trial, language, number, content_hash, seen_at, record, "
                     "record_codec, record_base, page, change_count, check_id, parser, "
                     "reparsed_at")
+_Found = TypeVar("_Found")
+
+
+class VersionColumns(NamedTuple):
+    """A version as its plain columns hold it: where it stands (trial, language, number,
+    when it was seen, the check that found it, how many changes it made) and its
+    canonical fields. Not the record's raw fields, URL or registry IDs: reading these
+    decompresses nothing, which is what lists and reports over thousands of trials
+    need. Take :meth:`Versions.latest_record` where the whole record is wanted. (A named
+    tuple: thousands are made at once, and a frozen dataclass costs several times more.)
+    """
+
+    id: int
+    trial: int
+    language: str
+    number: int
+    seen_at: str
+    change_count: int
+    check_id: str | None
+    status: str | None
+    status_raw: str | None
+    title_public: str | None
+    title_scientific: str | None
+    title_public_ja: str | None
+    title_scientific_ja: str | None
+    date_registered: str | None
+    date_disclosed: str | None
+    date_last_modified: str | None
+    date_start: str | None
+    date_completion: str | None
+    target_sample_size: int | None
+    secondary_ids: tuple[str, ...]
+    conditions: tuple[str, ...]
+    conditions_ja: tuple[str, ...]
+
+
+_PLAIN_COLUMNS = VersionColumns._fields  # the names of its columns, in its order
+
+
+def pick_language(by_language: Mapping[str, _Found] | None,
+                  preferred: Sequence[str] = ()) -> _Found | None:
+    """The entry in the first of ``preferred`` languages present, else in the first
+    language by name: the choice :meth:`Versions.latest_record` makes."""
+    if not by_language:
+        return None
+    language = next((lang for lang in preferred if lang in by_language), min(by_language))
+    return by_language[language]
 
 
 class Versions:
@@ -106,6 +153,43 @@ class Versions:
         return list(self.db.query(
             "select language, number, seen_at, status, status_raw, date_last_modified "
             "from versions where trial = ? order by seen_at, id", [trial]))
+
+    # --- reading many trials at once: plain columns, one query --------------------------
+
+    def _columns_where(self, where: str, params: Sequence[Any], *, join: str = ""
+                       ) -> list[VersionColumns]:
+        columns = ", ".join(f"v.{name}" for name in _PLAIN_COLUMNS)
+        return [_version_columns(row) for row in self.db.execute(
+            f"select {columns} from versions v {join} {where}", list(params))]
+
+    def latest_columns(self, trials: Iterable[int] | None = None
+                       ) -> dict[int, dict[str, VersionColumns]]:
+        """Each trial's latest version in every language it has (``trials``: only
+        those), by trial then language: one query over the plain columns, nothing
+        decompressed. With :func:`pick_language`, what ``latest_record`` would choose."""
+        scope, params = "", []
+        if trials is not None:
+            scope, params = "where trial in (select value from json_each(?))", [
+                json.dumps(sorted(set(trials)))]
+        found: dict[int, dict[str, VersionColumns]] = {}
+        latest = ("join (select trial, language, max(number) as number from versions "
+                  f"{scope} group by trial, language) m on v.trial = m.trial and "
+                  "v.language = m.language and v.number = m.number")
+        for version in self._columns_where("", params, join=latest):
+            found.setdefault(version.trial, {})[version.language] = version
+        return found
+
+    def columns_since(self, trial: int, since: str) -> list[VersionColumns]:
+        """:meth:`since` without the records (nothing decompressed), in the same order."""
+        return self._columns_where("where v.trial = ? and v.seen_at >= ? "
+                                   "order by v.seen_at, v.id", [trial, since])
+
+    def changed_trials_since(self, since: str) -> set[int]:
+        """Trials with a version seen at or after ``since`` that changed something (an
+        index range over ``seen_at``: the cost follows the window)."""
+        # not "select distinct": SQLite would then walk the trial index, every version
+        return {row[0] for row in self.db.execute(
+            "select trial from versions where seen_at >= ? and change_count > 0", [since])}
 
     def changes(self, version: int) -> list[Change]:
         return [Change(r["field"], _load(r["old"]), _load(r["new"]),
@@ -251,6 +335,17 @@ def _columns(record: TrialRecord) -> dict[str, Any]:
     for name in _LIST_COLUMNS:
         columns[name] = to_json(columns[name] or [])
     return columns
+
+
+def _version_columns(row: Sequence[Any]) -> VersionColumns:
+    *plain, secondary_ids, conditions, conditions_ja = row
+    plain[5] = plain[5] or 0  # change_count: NULL in rows older than the column
+    return VersionColumns._make([*plain, _strings(secondary_ids), _strings(conditions),
+                                 _strings(conditions_ja)])
+
+
+def _strings(value: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(value)) if value and value != "[]" else ()
 
 
 def _load(value: str | None) -> Any:
