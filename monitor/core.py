@@ -311,7 +311,8 @@ class Monitor:
                 for future in as_completed([pool.submit(work, group) for group in groups]):
                     collect(*future.result())
         self.record_host_events(self.store)
-        result.paused = self.store.hosts.all()
+        # a replay asks no host: pauses a live run saw are not this run's news
+        result.paused = [] if self._replaying else self.store.hosts.all()
         return result
 
     def check_settings(self, gates: Mapping[str, ListingGate] | None = None) -> CheckSettings:

@@ -240,9 +240,15 @@ def test_replay_option_uses_cassettes(tmp_path):
     config = tmp_path / "replay.toml"  # the registries' real hosts, answered from disk
     config.write_text("[links]\nfollow = false\n[umin]\nuse_csv = false\n", encoding="utf-8")
     run("add", "UMIN000041461", config=config)
+    from monitor.store import HostRow, Store
+    store = Store(tmp_path / "ctr-monitor.db")  # a live check found the host unreachable
+    store.hosts.save(HostRow("center6.umin.ac.jp", "unreachable", "2026-01-01T00:00:00Z",
+                             "2999-01-01T00:00:00Z", 300.0, "cannot resolve"))
+    store.close()
     first = run("--replay", CASSETTES / "umin-R000047329-v1", "check", config=config)
     second = run("--replay", CASSETTES / "umin-R000047329-v2", "check", config=config)
     assert "first version stored" in first.output
+    assert "cannot be reached" not in first.output  # a replay asks no host: not its news
     assert "Open public recruiting → No longer recruiting" in second.output
 
 

@@ -234,4 +234,5 @@ def test_status_without_daemon(tmp_path, registry, receiver):
                             env={**os.environ})
     assert result.returncode == 0
     assert "daemon: not running" in result.stdout
+    assert "next when the daemon runs" in result.stdout
     assert "R000047329" in result.stdout

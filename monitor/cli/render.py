@@ -367,7 +367,9 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
         parts = [row.label, phrase("status_checked", lang,
                                    last=short_time(row.last_checked_at, lang),
                                    success=short_time(row.last_success_at, lang),
-                                   next=short_time(row.next_check_at, lang)), health]
+                                   next=short_time(row.next_check_at, lang)
+                                   if row.next_check_at and report.daemon_pid
+                                   else phrase("next_with_daemon", lang)), health]
         line = "  ".join(parts)
         if cells(line) <= columns:
             console.print(Text(line))

@@ -193,6 +193,7 @@ PHRASES: dict[str, Words] = {
     "alert_test": Words("(test alert from ctr-monitor)", "（ctr-monitor からのテスト通知）"),
     # the command line
     "never": Words("never", "なし"),
+    "next_with_daemon": Words("when the daemon runs", "デーモン実行時"),
     "checking": Words("checking {count:trial|trials}…", "{count:,}件の試験を確認しています…"),
     "check_failed": Words("failed: {error}", "失敗：{error}"),
     "check_deferred": Words("deferred: {error}", "延期：{error}"),
