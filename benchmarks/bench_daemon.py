@@ -34,7 +34,7 @@ PACE_TOLERANCE = 0.05
 
 
 def bench_memory(quick: bool, figures: Figures) -> None:
-    marks = (300, 1200) if quick else (1000, 10000)
+    marks = (1000, 3000) if quick else (1000, 10000)
     figures.start("memory", f"the daemon's RSS after {marks[0]:,} and {marks[1]:,} checks "
                             f"({WATCHES} watches, every 1 s)")
     with LocalRegistry(WATCHES) as registry, tempfile.TemporaryDirectory() as tmp:

@@ -132,7 +132,7 @@ follow = false
 
 
 def bench_storage(quick: bool, figures: Figures) -> None:
-    unchanged_runs, changed_runs = (200, 60) if quick else (1000, 300)
+    unchanged_runs, changed_runs = (500, 60) if quick else (1000, 300)
     figures.start("storage", "bytes the database file grows by, per check (after a WAL "
                              f"checkpoint; {unchanged_runs} unchanged, {changed_runs} changed)")
     with tempfile.TemporaryDirectory() as tmp:

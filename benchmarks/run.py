@@ -2,7 +2,7 @@
 baseline, ending with how many targets were missed.
 
     pip install -e '.[bench]'
-    python benchmarks/run.py                    # every section (about 20 minutes)
+    python benchmarks/run.py                    # every section (about 15 minutes, 2 CPUs)
     python benchmarks/run.py --quick            # smaller numbers, same figures (~2 min)
     python benchmarks/run.py parse scale        # some sections, by name
     python benchmarks/run.py --json out.json    # the figures as JSON too
