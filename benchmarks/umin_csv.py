@@ -70,6 +70,7 @@ def child(path: str, mode: str) -> None:
     database as a pass does (``store``); print figures as JSON."""
     from monitor.registries.umin.bulk import UminListing, read_listing
     from monitor.store import Store
+    from monitor.store.listings import search_form
 
     store = None
     if mode == "store":
@@ -88,7 +89,9 @@ def child(path: str, mode: str) -> None:
         store.listings.clear_staging("umin")
         rows = store.listings.stage(UminListing("file", 86400.0).read(Path(path)))
         with store.transaction():
-            store.listings.merge_staged("umin", "2026-01-01T00:00:00Z")
+            # as a pass with the example config's query does (the first read: all rows new)
+            store.listings.merge_staged("umin", "2026-01-01T00:00:00Z",
+                                        [search_form("liver cirrhosis")])
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     peak_mb = peak_rss_of(os.getpid())

@@ -81,22 +81,26 @@ def refresh_listing(monitor: Monitor, registry: Registry, bulk: BulkListing) -> 
             return _failed(monitor, registry, bulk, state,
                            str(error).replace(str(Path(folder) / "listing"), bulk.url), now)
     with store.transaction():
-        new = store.listings.merge_staged(registry.name, now)
+        from monitor.store.listings import search_form
+
+        needles = [search_form(query.text) for query in monitor.config.queries]
+        new_count, new = store.listings.merge_staged(registry.name, now, needles)
         baseline = state.baseline_at is None
         registered = announce(monitor, store, new, baseline=baseline, now=now)
         _saved(store, state, checked_at=now, url=bulk.url, etag=download.etag,
                last_modified=download.last_modified, fetched_at=now, rows=rows,
                baseline_at=state.baseline_at or now)
         _recovered(monitor, registry, bulk, state, store=store)
-    log.info("%s listing read: %d rows, %d new", registry.title, rows, len(new))
+    log.info("%s listing read: %d rows, %d new", registry.title, rows, new_count)
     return ListingOutcome(registry.name, "read", rows=rows,
-                          new_trials=0 if baseline else len(new), registered=registered)
+                          new_trials=0 if baseline else new_count, registered=registered)
 
 
 def announce(monitor: Monitor, store: Store, new: list[ListingEntry], *, baseline: bool,
              now: str) -> list[dict[str, str]]:
-    """Trials new to the listing that match a ``[[query]]``: one ``trial.registered``
-    alert each (none on the first read, the baseline), watched if ``auto_watch``."""
+    """Trials new to the listing (``new``: those whose text contains a query's words)
+    that match a ``[[query]]``: one ``trial.registered`` alert each (none on the first
+    read, the baseline), watched if ``auto_watch``."""
     from monitor.store.listings import search_form
 
     registered = []

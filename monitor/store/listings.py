@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -76,28 +76,35 @@ class Listings:
         with self.database.transaction():
             self.db.execute("delete from listings_staging where registry = ?", [registry])
 
-    def merge_staged(self, registry: str, now: str) -> list[ListingEntry]:
+    def merge_staged(self, registry: str, now: str, needles: Sequence[str] = ()
+                     ) -> tuple[int, list[ListingEntry]]:
         """Merge the staged rows into ``listings`` (inside the caller's transaction): rows
-        that changed are rewritten, rows never seen before inserted; the new ones are
-        returned, in file order."""
-        columns = ", ".join(_STAGED_COLUMNS)
-        new = [_entry({**row, "first_seen_at": now, "last_seen_at": now}) for row in
-               self.db.query(f"select {columns} from listings_staging s where registry = ? "
-                             "and not exists (select 1 from listings l where l.registry = "
-                             "s.registry and l.trial_id = s.trial_id) order by rowid",
-                             [registry])]
+        that changed are rewritten, rows never seen before inserted. Returns how many rows
+        were new, and the new rows whose search text contains one of ``needles`` (in file
+        order): only those are read back, so a first read of the whole registry (every
+        row new) costs no more memory than a later one."""
+        new_rows = "from listings_staging s where registry = ? and not exists (select 1 " \
+                   "from listings l where l.registry = s.registry and l.trial_id = s.trial_id)"
+        [(count,)] = self.db.execute(f"select count(*) {new_rows}", [registry]).fetchall()
+        matched: list[ListingEntry] = []
+        wanted = [needle for needle in dict.fromkeys(needles) if needle]
+        if count and wanted:
+            any_needle = " or ".join("instr(search, ?) > 0" for _ in wanted)
+            columns = ", ".join(_STAGED_COLUMNS)
+            matched = [_entry({**row, "first_seen_at": now, "last_seen_at": now}) for row in
+                       self.db.query(f"select {columns} {new_rows} and ({any_needle}) "
+                                     "order by rowid", [registry, *wanted])]
         assignments = ", ".join(f"{name} = s.{name}" for name in _STAGED_COLUMNS
                                 if name not in ("registry", "trial_id"))
         self.db.execute(f"update listings set {assignments}, last_seen_at = ? "
                         "from listings_staging s where s.registry = listings.registry and "
                         "s.trial_id = listings.trial_id and s.row_hash != listings.row_hash",
                         [now])
+        columns = ", ".join(_STAGED_COLUMNS)
         self.db.execute(f"insert into listings ({columns}, first_seen_at, last_seen_at) "
-                        f"select {columns}, ?, ? from listings_staging s where registry = ? "
-                        "and not exists (select 1 from listings l where l.registry = "
-                        "s.registry and l.trial_id = s.trial_id)", [now, now, registry])
+                        f"select {columns}, ?, ? {new_rows}", [now, now, registry])
         self.db.execute("delete from listings_staging where registry = ?", [registry])
-        return new
+        return count, matched
 
     def matching(self, registry: str | None, text: str, statuses: Iterable[str] = ()
                  ) -> list[ListingEntry]:
