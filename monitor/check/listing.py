@@ -26,6 +26,7 @@ from monitor.normalize.values import parse_date
 from monitor.registries.base import BulkListing, Registry
 from monitor.registries.listing import ListingEntry
 from monitor.store import ListingState, Store, TrialRow, VersionRow, iso_time, timestamp
+from monitor.store.versions import VersionColumns, pick_language
 
 if TYPE_CHECKING:
     from monitor.core import Monitor
@@ -195,14 +196,17 @@ class ListingSignal(ListingGate):
             return True  # a trial whose pages failed is read again until they are whole
         if timestamp(row.last_page_at) + self.bulk.max_page_age < time.time():
             return True
-        stored = store.versions.languages(row.id)
-        if any(language not in stored for language in self.registry.settings.languages):
+        languages = self.registry.settings.languages
+        latest = store.versions.latest_columns([row.id]).get(row.id, {})
+        if any(language not in latest for language in languages):
             return True
         entry = store.listings.get(self.registry.name, row.trial_id)
         if entry is None:
             return True
-        record = store.versions.latest_record(row.id, self.registry.settings.languages)
-        return record is None or bool(differences(record, entry))
+        # the plain columns (no record decompressed): a pass over thousands of unchanged
+        # trials reads only what the listing is compared with
+        columns = pick_language(latest, languages)
+        return columns is None or bool(differences(columns, entry))
 
     def cross_check(self, store: Store, row: TrialRow, version: VersionRow | None,
                     record: TrialRecord, now: str) -> None:
@@ -220,7 +224,8 @@ class ListingSignal(ListingGate):
                                            page_value, listed, now)
 
 
-def differences(record: TrialRecord, entry: ListingEntry) -> list[tuple[str, Any, Any]]:
+def differences(record: TrialRecord | VersionColumns, entry: ListingEntry
+                ) -> list[tuple[str, Any, Any]]:
     """Where a record and its listing row differ: last-modified date, status, target
     size (only values the listing states)."""
     found: list[tuple[str, Any, Any]] = []
