@@ -115,7 +115,7 @@ def _read_commands(folder: Path, trials: int, figures: Figures, floor: float,
         figures(f"{size}: `list`, in-process (ms)", f"{whole:.0f}")
         figures(f"{size}:   of which gathering the data (ms)", f"{gather:.0f}",
                 f"(per trial, as before: {before:.0f} ms, {before / gather:.0f}x)")
-        figures(f"{size}:   of which drawing rich's table (ms)", f"{whole - gather:.0f}")
+        figures(f"{size}:   of which drawing the table (ms)", f"{whole - gather:.0f}")
         whole = in_process_ms(config, *html, runs=runs)
         gather = median_ms(lambda: monitor.report(week), 3, warm=1)
         before = median_ms(lambda: baseline.per_trial_report(monitor, week, today), 1, warm=0)

@@ -10,21 +10,51 @@ and normalize, one package per registry) → ``check`` (derive, compare, store) 
 
 __version__ = "0.2.0"
 
-from monitor.check.outcome import ListingOutcome, PageOutcome, PairOutcome, PassResult
-from monitor.config import Config, load_config
-from monitor.core import Monitor
-from monitor.diff import Change, Severity
-from monitor.errors import (
-    Cancelled,
-    ConfigError,
-    FetchError,
-    InputError,
-    MonitorError,
-    ParseError,
-    StoreError,
-)
-from monitor.normalize.record import TrialRecord
-from monitor.store.rows import AlertRow, HostRow, TrialRow, VersionRow
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.check.outcome import ListingOutcome, PageOutcome, PairOutcome, PassResult
+    from monitor.config import Config, load_config
+    from monitor.core import Monitor
+    from monitor.diff import Change, Severity
+    from monitor.errors import (
+        Cancelled,
+        ConfigError,
+        FetchError,
+        InputError,
+        MonitorError,
+        ParseError,
+        StoreError,
+    )
+    from monitor.normalize.record import TrialRecord
+    from monitor.store.rows import AlertRow, HostRow, TrialRow, VersionRow
+
+# The public names, imported when first used: ``import monitor`` (and every command that
+# needs only part of the package) pays for nothing it does not use.
+_PUBLIC = {
+    "ListingOutcome": "monitor.check.outcome", "PageOutcome": "monitor.check.outcome",
+    "PairOutcome": "monitor.check.outcome", "PassResult": "monitor.check.outcome",
+    "Config": "monitor.config", "load_config": "monitor.config", "Monitor": "monitor.core",
+    "Change": "monitor.diff", "Severity": "monitor.diff",
+    "Cancelled": "monitor.errors", "ConfigError": "monitor.errors",
+    "FetchError": "monitor.errors", "InputError": "monitor.errors",
+    "MonitorError": "monitor.errors", "ParseError": "monitor.errors",
+    "StoreError": "monitor.errors", "TrialRecord": "monitor.normalize.record",
+    "AlertRow": "monitor.store.rows", "HostRow": "monitor.store.rows",
+    "TrialRow": "monitor.store.rows", "VersionRow": "monitor.store.rows",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'monitor' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AlertRow",

@@ -19,24 +19,27 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.alert.channels import Channel, ChannelContext, build_channels
-from monitor.alert.outbox import AlertQueue, DeliveryReport, deliver_due
-from monitor.check.checker import Checker, CheckSettings, Claims, ListingGate
-from monitor.check.notify import Notifier
 from monitor.check.outcome import PageOutcome, PassResult
 from monitor.config import Config, environment_problems, load_config
 from monitor.config.model import AlertRules
 from monitor.diff.policy import DiffPolicy, merge_languages, repeat_key
 from monitor.errors import ConfigError, InputError
-from monitor.fetch import Fetcher
-from monitor.fetch.post import Poster
 from monitor.registries import Registry, TrialRef, build_registries, parse_trial_input
 from monitor.registries.base import page_host
 from monitor.report.format import record_title
 from monitor.store import HostRow, Store, TrialRow, iso_time, timestamp, utc_now
 from monitor.watches import WatchIndex
+
+if TYPE_CHECKING:  # the fetcher, checker and channels load when a command uses them:
+    # a command that only reads the database starts without HTTP or e-mail libraries
+    from monitor.alert.channels import Channel
+    from monitor.alert.outbox import DeliveryReport
+    from monitor.check.checker import CheckSettings, ListingGate
+    from monitor.check.notify import Notifier
+    from monitor.fetch import Fetcher
+    from monitor.fetch.post import Poster
 
 log = logging.getLogger("monitor")
 
@@ -118,6 +121,8 @@ class Monitor:
     def fetcher(self) -> Fetcher:
         with self._guard:
             if self._fetcher is None:
+                from monitor.fetch import Fetcher
+
                 settings = self.config.http
                 intervals = self.host_intervals()
                 if self._replaying:  # answers come from disk: no host to be polite to
@@ -140,6 +145,9 @@ class Monitor:
     def channels(self) -> list[Channel]:
         with self._guard:
             if self._channels is None:
+                from monitor.alert.channels import ChannelContext, build_channels
+                from monitor.fetch.post import Poster
+
                 self._poster = Poster(user_agent=self.config.http.user_agent)
                 context = ChannelContext(self._poster, self.env, self.config.alerts.language)
                 self._channels = build_channels(self.config.alerts.channels, context)
@@ -249,6 +257,9 @@ class Monitor:
     # --- checking -----------------------------------------------------------------------
 
     def notifier(self, store: Store) -> Notifier:
+        from monitor.alert.outbox import AlertQueue
+        from monitor.check.notify import Notifier
+
         queue_ = AlertQueue(store, [channel.key for channel in self.channels],
                             self.config.alerts, clock=self.clock) if self.channels else None
         return Notifier(queue_, self.registries,
@@ -276,6 +287,8 @@ class Monitor:
     def run_pass(self, groups: Sequence[Sequence[int]], *, full: bool = False,
                  progress: ProgressCallback | None = None,
                  workers: int | None = None) -> PassResult:
+        from monitor.check.checker import Checker, Claims
+
         result = PassResult()
         self.restore_hosts()
         gates: dict[str, ListingGate] = {}
@@ -316,6 +329,8 @@ class Monitor:
         return result
 
     def check_settings(self, gates: Mapping[str, ListingGate] | None = None) -> CheckSettings:
+        from monitor.check.checker import CheckSettings
+
         return CheckSettings(
             fetcher=self.fetcher, registries=self.registries, policy=self.policy,
             consistency=self.config.consistency, follow_links=self.config.follow_links,
@@ -396,6 +411,8 @@ class Monitor:
     # --- alerts -------------------------------------------------------------------------
 
     def deliver_alerts(self, *, waiting_too: bool = False) -> DeliveryReport:
+        from monitor.alert.outbox import DeliveryReport, deliver_due
+
         if not self.channels:
             return DeliveryReport()
         return deliver_due(self.store, self.channels, self.config.alerts, owner=self.owner,
@@ -404,7 +421,7 @@ class Monitor:
     def test_alerts(self) -> list[tuple[str, bool, str]]:
         """A sample alert through every channel: (channel, delivered?, detail) each."""
         from monitor.alert.events import sample_event
-        from monitor.fetch.post import DeliveryError
+        from monitor.errors import DeliveryError
 
         results = []
         for channel in self.channels:
@@ -569,6 +586,7 @@ class Monitor:
     def check_group(self, members: Sequence[int]) -> tuple[list[Any], list[Any]]:
         """Check one linked group now (the daemon's job), the registry listings' signals
         applied where they are fresh."""
+        from monitor.check.checker import Checker, Claims
         from monitor.check.listing import standing_gates
 
         store = self.store

@@ -103,3 +103,8 @@ class StoreError(MonitorError):
 
 class BulkDataError(MonitorError):
     """A registry's bulk listing (UMIN-CTR's daily CSV) that cannot be read whole."""
+
+
+class DeliveryError(Exception):
+    """An alert delivery that did not succeed; the message is safe to log (no secrets).
+    Not a MonitorError: it ends no command, the outbox retries it."""

@@ -288,6 +288,33 @@ def test_list_fits_80_columns_and_says_what_it_knows(config, monkeypatch):
     monkeypatch.setattr(render, "width", lambda: 200)
     wide = run(config, "list").output
     assert "linked records" in wide and "No longer recruiting" in wide
+    for lang in ("en", "ja"):
+        for columns in (110, 120, 140):  # a table where health and links fit, else blocks
+            monkeypatch.setattr(render, "width", lambda columns=columns: columns)
+            lines = run(config, "list", "--lang", lang).output.splitlines()
+            assert all(render.cells(line) <= columns for line in lines), lines
+        monkeypatch.setattr(render, "width", lambda: 160)  # padded by cells: kanji are two
+        table = run(config, "list", "--lang", lang).output.splitlines()
+        assert all(render.cells(line) <= 160 for line in table), table
+        header, first = table[0], table[1]
+        column = render.cells(header[:header.index(header.split()[2])])  # the status column
+        assert render.cells(first[:first.index("募集終了" if lang == "ja" else "No longer")]) \
+            == column
+
+
+def test_table_columns_fold_within_the_width():
+    from rich.console import Console
+
+    from monitor.cli.render import cells, print_table
+
+    console = Console(width=60, file=__import__("io").StringIO())
+    print_table(console, ["trial", "health", "links"],
+                [["UMIN000041461", "待機中：" * 12, "jRCT2063200014 differs: status"],
+                 ["R1", "ok", "—"]], folding=(1, 2))
+    lines = console.file.getvalue().splitlines()
+    assert all(cells(line) <= 60 for line in lines), lines
+    assert lines[0].startswith("trial          health")
+    assert "".join(line[15:].split("  ")[0] for line in lines[1:]).count("待機中") == 12
 
 
 def test_list_of_a_pair_never_compared_and_a_trial_never_checked(tmp_path):

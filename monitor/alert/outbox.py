@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from monitor.alert.channels import Channel
 from monitor.alert.events import Event
 from monitor.config.model import AlertRules, AlertSettings
-from monitor.fetch.post import DeliveryError
+from monitor.errors import DeliveryError
 from monitor.store import AlertRow, Store, TrialRow, iso_time, timestamp
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,10 @@ import shutil
 import sys
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from monitor import AlertRow, HostRow
@@ -54,6 +53,8 @@ def width() -> int:
 
 def cells(text: str) -> int:
     """Terminal cells ``text`` takes (a kanji takes two)."""
+    if text.isascii():  # most cells of a table: no character to look up
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -199,29 +200,84 @@ def overdue_flag_text(flag: Any, lang: str, registry: str | None = None) -> str:
 
 def trials_view(console: Console, entries: Sequence[TrialOverview], lang: str) -> None:
     columns = console.width
-    if columns >= WIDE:
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for key in ("trial", "registry", "status", "last_modified", "versions",
-                    "last_check"):
-            table.add_column(phrase(f"col_{key}", lang), no_wrap=True)
-        table.add_column(phrase("col_health", lang), overflow="fold")
-        table.add_column(phrase("col_consistency", lang), overflow="fold")
-        for entry in entries:
-            row = entry.row
-            status = value_text("status", entry.record.status if entry.record else None,
-                                lang, row.registry)
-            health = health_text(entry, lang)
-            flags = flags_text(entry, lang)
-            table.add_row(*(Text(str(cell)) for cell in (
-                ("  ↳ " if entry.linked_from else "") + row.label,
-                registry_name(row.registry, lang), status,
-                (entry.record.date_last_modified if entry.record else None) or "—",
-                entry.versions, short_time(row.last_checked_at, lang),
-                health + (f"; {flags}" if flags else ""), consistency_cell(entry, lang))))
-        console.print(table)
+    if columns < WIDE:
+        write_lines(console, (compact_entry(entry, lang, columns) for entry in entries))
         return
+    headers = [phrase(f"col_{key}", lang) for key in (
+        "trial", "registry", "status", "last_modified", "versions", "last_check", "health",
+        "consistency")]
+    rows = []
     for entry in entries:
-        console.print(Text(compact_entry(entry, lang, columns)))
+        row = entry.row
+        flags = flags_text(entry, lang)
+        rows.append([
+            ("  ↳ " if entry.linked_from else "") + row.label,
+            registry_name(row.registry, lang),
+            value_text("status", entry.record.status if entry.record else None, lang,
+                       row.registry),
+            (entry.record.date_last_modified if entry.record else None) or "—",
+            str(entry.versions), short_time(row.last_checked_at, lang),
+            health_text(entry, lang) + (f"; {flags}" if flags else ""),
+            consistency_cell(entry, lang)])
+    if not print_table(console, headers, rows, folding=(6, 7), least=24):
+        # too narrow for health and links to read as columns: a few lines a trial
+        write_lines(console, (compact_entry(entry, lang, columns) for entry in entries))
+
+
+def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequence[str]],
+                folding: Sequence[int] = (), least: int = 12) -> bool:
+    """A table padded by terminal cells (a kanji is two), two spaces between columns.
+    Columns not in ``folding`` are never cut; those in it wrap within what the terminal
+    leaves them, ``least`` cells each at least: if the terminal is narrower than that,
+    nothing is printed and the answer is False. Written as plain lines: laying out
+    thousands of rows must take milliseconds, not the seconds a general table renderer
+    takes."""
+    count = len(headers)
+    natural = [max([cells(headers[i]), *(cells(row[i]) for row in rows)]) for i in range(count)]
+    gaps = 2 * (count - 1)
+    fixed = sum(natural[i] for i in range(count) if i not in folding)
+    room = console.width - fixed - gaps
+    widths = list(natural)
+    if room < sum(min(least, natural[i]) for i in folding):
+        return False
+    # share what is left: the narrowest folding column first takes what it needs, up to
+    # an equal share; the others split the rest
+    waiting = sorted(folding, key=lambda i: natural[i])
+    while waiting:
+        share = room // len(waiting)
+        i = waiting.pop(0)
+        widths[i] = min(natural[i], share)
+        room -= widths[i]
+    out = [_table_line([headers[i] for i in range(count)], widths, folding)]
+    for row in rows:
+        out.append(_table_line(row, widths, folding))
+    if console.is_terminal:
+        console.print(Text(out[0], style="bold"))
+        write_lines(console, out[1:])
+    else:
+        write_lines(console, out)
+    return True
+
+
+def _table_line(row: Sequence[str], widths: Sequence[int], folding: Sequence[int]) -> str:
+    pieces = [fold(row[i], widths[i]) if i in folding else [row[i]]
+              for i in range(len(row))]
+    lines = []
+    for n in range(max(len(piece) for piece in pieces)):
+        cells_of_line = []
+        for i, piece in enumerate(pieces):
+            text = piece[n] if n < len(piece) else ""
+            cells_of_line.append(text + " " * (widths[i] - cells(text)))
+        lines.append("  ".join(cells_of_line).rstrip())
+    return "\n".join(lines)
+
+
+def write_lines(console: Console, lines: Iterable[str]) -> None:
+    """Plain text straight to the console's file: no markup, no re-wrapping."""
+    text = "\n".join(lines)
+    if text:
+        console.file.write(text + "\n")
+        console.file.flush()
 
 
 def compact_entry(entry: TrialOverview, lang: str, columns: int) -> str:
@@ -251,20 +307,23 @@ def compact_entry(entry: TrialOverview, lang: str, columns: int) -> str:
 
 def wrap(text: str, columns: int, pad: str) -> list[str]:
     """Wrap by terminal cells (kanji are two wide), breaking words only when needed."""
-    room = max(20, columns - cells(pad))
+    return [pad + line for line in fold(text, max(20, columns - cells(pad)))]
+
+
+def fold(text: str, room: int) -> list[str]:
+    """``text`` in lines of at most ``room`` cells (at least one line)."""
     if cells(text) <= room:
-        return [pad + text]
+        return [text]
     if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
         lines, current = [], ""
         for ch in text:
             if cells(current + ch) > room:
-                lines.append(pad + current)
+                lines.append(current)
                 current = ch
             else:
                 current += ch
-        return [*lines, pad + current] if current else lines
-    return [pad + line for line in textwrap.wrap(text, room, break_long_words=True,
-                                                 break_on_hyphens=False)]
+        return [*lines, current] if current else lines
+    return textwrap.wrap(text, room, break_long_words=True, break_on_hyphens=False) or [""]
 
 
 # --- histories --------------------------------------------------------------------------
@@ -381,18 +440,14 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
 
 
 def alerts_table(console: Console, rows: Sequence[AlertRow], lang: str) -> None:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("status", "event", "trial", "channel", "attempts", "queued", "next try",
-                   "last error"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        payload = row.payload
-        table.add_row(*(Text(str(cell)) for cell in (
-            row.status, row.event, payload.get("trial_id") or payload.get("host") or "",
-            row.channel, row.attempts, short_time(row.created_at, lang),
-            short_time(row.next_attempt_at, lang) if row.status == "pending" else "—",
-            row.last_error or "")))
-    console.print(table)
+    headers = ["status", "event", "trial", "channel", "attempts", "queued", "next try",
+               "last error"]
+    print_table(console, headers, [[
+        row.status, row.event,
+        str(row.payload.get("trial_id") or row.payload.get("host") or ""), row.channel,
+        str(row.attempts), short_time(row.created_at, lang),
+        short_time(row.next_attempt_at, lang) if row.status == "pending" else "—",
+        row.last_error or ""] for row in rows], folding=(2, 3, 7))
 
 
 # --- records and parse health -------------------------------------------------------------

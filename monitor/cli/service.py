@@ -8,7 +8,6 @@ from rich.console import Console
 from monitor.cli import render
 from monitor.cli.context import options
 from monitor.cli.trials import FORMATS, LANG, output_language
-from monitor.daemon import Daemon, DaemonLock
 from monitor.errors import InputError
 from monitor.report import views
 
@@ -21,6 +20,8 @@ def run(ctx: click.Context) -> None:
     systemd, see contrib/ctr-monitor.service."""
     monitor = options(ctx).open(owner="daemon")
     monitor.require_secrets()
+    from monitor.daemon import Daemon  # the scheduler loads for this command alone
+
     ctx.exit(Daemon(monitor).run())
 
 
@@ -33,6 +34,8 @@ def status(ctx: click.Context, fmt: str, lang: str | None) -> None:
     the alert backlog."""
     monitor = options(ctx).open(read_only=True)
     lang = output_language(monitor, lang)
+    from monitor.daemon import DaemonLock
+
     report = views.status(monitor, DaemonLock(monitor.config.database).holder())
     if fmt == "json":
         click.echo(render.to_json({

@@ -130,7 +130,7 @@ def _database_path(storage: Section, base: Path) -> Path:
 
 
 def _http(section: Section) -> tuple[Any, float | None]:
-    from monitor.fetch.client import DEFAULT_USER_AGENT, HttpSettings
+    from monitor.fetch.settings import DEFAULT_USER_AGENT, HttpSettings
 
     user_agent = section.text("user_agent", DEFAULT_USER_AGENT)
     timeout = section.duration("timeout", "30s", minimum=1, maximum=600)

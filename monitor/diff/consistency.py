@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from monitor.config.model import ConsistencyRules
 from monitor.diff.severity import Severity
 from monitor.normalize.record import TrialRecord
@@ -49,6 +47,8 @@ def title_similarity(a: str | None, b: str | None) -> float | None:
     with a subtitle, an acronym or a phase note added stays alike, and word order does
     not matter.
     """
+    from rapidfuzz import fuzz  # only a check comparing twins needs it
+
     left, right = _comparable_title(a), _comparable_title(b)
     if not left or not right:
         return None

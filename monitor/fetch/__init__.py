@@ -1,15 +1,42 @@
-"""Fetching: the only layer that imports httpx (the transport is the test seam)."""
+"""Fetching: the only layer that imports httpx (the transport is the test seam).
 
-from monitor.fetch.cassette import (
-    CassetteError,
-    Interaction,
-    RecordingTransport,
-    ReplayTransport,
-    load_cassette,
-)
-from monitor.fetch.client import DEFAULT_USER_AGENT, Download, Fetcher, HttpSettings, Page
-from monitor.fetch.decode import decode_html
-from monitor.fetch.hosts import HostEvent, HostState, host_key
+Names load when first used, so a command that only reads the database, or only the
+config, never loads the HTTP client.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.fetch.cassette import (
+        CassetteError,
+        Interaction,
+        RecordingTransport,
+        ReplayTransport,
+        load_cassette,
+    )
+    from monitor.fetch.client import Download, Fetcher, Page
+    from monitor.fetch.decode import decode_html
+    from monitor.fetch.hosts import HostEvent, HostState, host_key
+    from monitor.fetch.settings import DEFAULT_USER_AGENT, HttpSettings
+
+_MODULES = {
+    "CassetteError": "cassette", "Interaction": "cassette", "RecordingTransport": "cassette",
+    "ReplayTransport": "cassette", "load_cassette": "cassette", "Download": "client",
+    "Fetcher": "client", "Page": "client", "decode_html": "decode", "HostEvent": "hosts",
+    "HostState": "hosts", "host_key": "hosts", "DEFAULT_USER_AGENT": "settings",
+    "HttpSettings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module 'monitor.fetch' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"monitor.fetch.{_MODULES[name]}"), name)
+
 
 __all__ = [
     "DEFAULT_USER_AGENT",

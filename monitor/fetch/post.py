@@ -8,6 +8,7 @@ import logging
 import httpx
 
 from monitor import __version__
+from monitor.errors import DeliveryError
 from monitor.fetch.deadline import Exchange, bounded, deadline_transport
 
 
@@ -23,10 +24,6 @@ class _HideAlertRequests(logging.Filter):
 
 for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).addFilter(_HideAlertRequests())
-
-
-class DeliveryError(Exception):
-    """A delivery that did not succeed; the message is safe to log (no secrets)."""
 
 
 class Poster:

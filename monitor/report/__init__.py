@@ -4,10 +4,26 @@ overdue flags they show, and the read-side views the commands render."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from monitor.report.atom import FeedEntry, atom_feed
-from monitor.report.collect import TrialReport, collect_report
-from monitor.report.overdue import OverdueFlag, overdue_flags
+if TYPE_CHECKING:
+    from monitor.report.atom import FeedEntry, atom_feed
+    from monitor.report.collect import TrialReport, collect_report
+    from monitor.report.overdue import OverdueFlag, overdue_flags
+
+# Loaded when first used: the modules of this package that a command needs (``list``
+# needs only ``views`` and ``format``) come without the others.
+_MODULES = {"FeedEntry": "atom", "atom_feed": "atom", "TrialReport": "collect",
+            "collect_report": "collect", "OverdueFlag": "overdue",
+            "overdue_flags": "overdue"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module 'monitor.report' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"monitor.report.{_MODULES[name]}"), name)
 
 
 def render_report(reports: Sequence[TrialReport], fmt: str, since: str, generated_at: str,

@@ -10,8 +10,7 @@ from typing import ClassVar
 from monitor.alert.channels.base import ChannelContext, Event, secret
 from monitor.alert.messages import email_text, headline
 from monitor.config.section import Section
-from monitor.errors import ConfigError
-from monitor.fetch.post import DeliveryError
+from monitor.errors import ConfigError, DeliveryError
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from monitor.fetch.post import DeliveryError, Poster
+from monitor.errors import DeliveryError
+
+if TYPE_CHECKING:  # the HTTP client loads when an alert is sent, not with the config
+    from monitor.fetch.post import Poster
 
 Event = dict[str, Any]  # a JSON-ready alert event (see monitor.alert.events)
 

@@ -16,8 +16,7 @@ from monitor.alert.channels.base import ChannelContext, Event, secret
 from monitor.alert.channels.webhook import DELIVERY_HEADER
 from monitor.alert.messages import email_html, email_text, headline
 from monitor.config.section import Section
-from monitor.errors import ConfigError
-from monitor.fetch.post import DeliveryError
+from monitor.errors import ConfigError, DeliveryError
 
 
 @dataclass(frozen=True)
