@@ -172,3 +172,24 @@ def test_daemon_exits_non_zero_if_its_scheduler_dies(monitor, monkeypatch):
     threading.Timer(1.5, lambda: daemon.scheduler.shutdown(wait=False)).start()
     assert daemon.run() == 1
     assert DaemonLock(monitor.config.database).holder() is None  # the lock is released
+
+
+def test_many_new_watches_start_at_the_hosts_pace_not_all_at_once(monitor):
+    """300 watches added at once: their first checks start a few seconds apart (as their
+    host would serve them anyway), not all due now and queued in the workers."""
+    from dataclasses import replace
+
+    umin = monitor.registries["umin"]
+    umin.settings = replace(umin.settings, min_interval=5.0)  # the public host's pace
+    with monitor.store.transaction():
+        for n in range(300):
+            monitor.store.trials.watch(TrialRef("umin", trial_id=f"UMIN{n + 1:09d}"),
+                                       source="cli", typed="x")
+    daemon = Daemon(monitor)
+    now = time.time()
+    daemon._schedule_groups()
+    starts = sorted(job.next_run_time.timestamp() - now for job in jobs(daemon).values())
+    assert len(starts) == 302
+    assert starts[-1] <= 3600 + 1  # never beyond the interval (302 × 5 s is within it)
+    assert starts[-1] > 1000  # spread over about 302 × 5 s = 1,510 s
+    assert sum(start <= 6 for start in starts) < 10  # a few due now, not 302
