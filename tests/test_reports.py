@@ -326,8 +326,9 @@ def test_datasette_views_and_full_text_search(config, tmp_path):
         assert conn.execute("select count(*) from versions").fetchone()[0] == 5
         assert conn.execute("select count(*) from search_texts").fetchone()[0] == 3
     metadata = json.loads(run(config, "datasette-metadata").output)
-    columns = metadata["databases"]["ctr-monitor"]["tables"]["versions"]["columns"]
-    assert "compressed" in columns["record"]
+    tables = metadata["databases"]["ctr-monitor"]["tables"]
+    assert "compressed" in tables["versions"]["columns"]["record"]
+    assert "distinct" in tables["search_texts"]["description"]
 
 
 def test_search_finds_trials_in_either_language(config):

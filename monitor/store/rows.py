@@ -26,7 +26,7 @@ def json_or_none(value: Any) -> str | None:
 
 # The versions' columns that search reads. ``search_texts`` keeps each distinct set of
 # them once per trial: they rarely change between versions, so indexing every version's
-# copy cost the full-text index more than the version itself.
+# copy made the full-text index cost more than the versions row itself.
 SEARCH_COLUMNS = ("title_public", "title_scientific", "title_public_ja",
                   "title_scientific_ja", "conditions", "conditions_ja")
 
