@@ -5,7 +5,8 @@ written directly: trials, keys, links and disagreements through the store's API;
 versions through SQL in the store's own format (each record compressed with zstandard
 against the trial's first record, as the store's ``Codec`` does), with the canonical
 fields as plain columns, the diff that produced each version in ``version_changes``,
-and the full-text index rebuilt at the end. Raw pages are left out (no read command
+each trial's distinct titles and conditions in ``search_texts``, and its full-text index
+rebuilt at the end. Raw pages are left out (no read command
 reads them). A few versions are read back through the store afterwards, so a change of
 the format fails here loudly rather than timing something else.
 
@@ -34,7 +35,7 @@ from monitor.registries import build_registries
 from monitor.registries.base import TrialRef
 from monitor.store import Store
 from monitor.store.compression import ZSTD_DICT, Codec
-from monitor.store.rows import to_json
+from monitor.store.rows import SEARCH_COLUMNS, search_hash, to_json
 
 PLAIN_COLUMNS = ("status", "status_raw", "title_public", "title_scientific",
                  "title_public_ja", "title_scientific_ja", "date_registered",
@@ -148,7 +149,7 @@ class Builder:
             # The full-text index is filled in one go at the end (FTS5's rebuild), not
             # row by row through its triggers: the same index, in a third of the time.
             triggers = db.execute("select name, sql from sqlite_master where type = "
-                                  "'trigger' and tbl_name = 'versions'").fetchall()
+                                  "'trigger' and tbl_name = 'search_texts'").fetchall()
             with store.transaction():
                 for name, _ in triggers:
                     db.execute(f'drop trigger "{name}"')
@@ -156,7 +157,8 @@ class Builder:
                     self._trial(store, n)
                 for _, sql in triggers:
                     db.execute(sql)
-                db.execute("insert into versions_fts (versions_fts) values ('rebuild')")
+                db.execute("insert into search_texts_fts (search_texts_fts) "
+                           "values ('rebuild')")
                 db.execute("update trials set last_checked_at = ?, last_success_at = ?, "
                            "last_page_at = ?", [_iso(self.now - timedelta(hours=2))] * 3)
                 for n in range(1, self.shape.trials + 1):
@@ -220,6 +222,12 @@ class Builder:
             version = cursor.lastrowid
             if base_id is None:
                 base_id = version
+            texts = tuple(row[name] for name in SEARCH_COLUMNS)
+            # as Versions.add does: each distinct text once per trial
+            db.execute(f"insert or ignore into search_texts (trial, hash, "
+                       f"{', '.join(SEARCH_COLUMNS)}) values "
+                       f"(?, ?, {', '.join('?' for _ in SEARCH_COLUMNS)})",
+                       [trial, search_hash(texts), *texts])
             db.conn.executemany(
                 "insert into version_changes (version, field, old, new, severity) "
                 "values (?, ?, ?, ?, ?)",
@@ -240,6 +248,9 @@ class Builder:
             expected = self.record("umin", n, self.shape.versions, self.shape.versions)
             if latest is None or latest.record.to_dict() != expected:
                 raise AssertionError("the synthetic database no longer reads back as written: "
+                                     "update benchmarks/synthetic_db.py to the store's format")
+            if row.id not in store.versions.search(f"cohort {n}", limit=1000):
+                raise AssertionError("search no longer finds a synthetic trial by its title: "
                                      "update benchmarks/synthetic_db.py to the store's format")
 
 

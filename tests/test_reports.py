@@ -340,15 +340,22 @@ def test_datasette_views_and_full_text_search(config, tmp_path):
         flag = conn.execute("select * from consistency").fetchone()
         assert (flag["trial_id"], flag["other_trial_id"], flag["field"]) == (
             "UMIN000041461", "jRCT2063200014", "status")
-        hits = conn.execute("select rowid from versions_fts where versions_fts match "
-                            "'cirrhosis'").fetchall()
-        assert len(hits) >= 3
-        japanese = conn.execute("select rowid from versions_fts where versions_fts match "
-                                "'肝硬変'").fetchall()
-        assert japanese
+        # Full-text search for Datasette: each trial's distinct titles and conditions
+        # once (five versions, three distinct sets: UMIN's English page, its Japanese
+        # page, jRCT's page), not every version's copy.
+        found = ("select t.trial_id from search_texts_fts f join search_texts s "
+                 "on s.id = f.rowid join trials t on t.id = s.trial "
+                 "where search_texts_fts match ? order by t.trial_id")
+        assert [r[0] for r in conn.execute(found, ["cirrhosis"])] == [
+            "UMIN000041461", "UMIN000041461", "jRCT2063200014"]
+        assert [r[0] for r in conn.execute(found, ["肝硬変"])] == [
+            "UMIN000041461", "jRCT2063200014"]
+        assert conn.execute("select count(*) from versions").fetchone()[0] == 5
+        assert conn.execute("select count(*) from search_texts").fetchone()[0] == 3
     metadata = json.loads(run(config, "datasette-metadata").output)
-    columns = metadata["databases"]["ctr-monitor"]["tables"]["versions"]["columns"]
-    assert "compressed" in columns["record"]
+    tables = metadata["databases"]["ctr-monitor"]["tables"]
+    assert "compressed" in tables["versions"]["columns"]["record"]
+    assert "distinct" in tables["search_texts"]["description"]
 
 
 def test_search_finds_trials_in_either_language(config):

@@ -3,6 +3,7 @@ the fetch log and its retention, ID merging, read-only and foreign databases."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -18,7 +19,8 @@ from monitor.diff import Change, Severity
 from monitor.errors import StoreError
 from monitor.registries.base import TrialRef
 from monitor.store import FetchEntry, Store
-from monitor.store.migrations import MIGRATIONS, m001_initial
+from monitor.store.compression import Codec
+from monitor.store.migrations import MIGRATIONS, SCHEMA_VERSION, m001_initial
 
 REF = TrialRef("umin", trial_id="UMIN000041461")
 RECEIPT = TrialRef("umin", keys=(("receipt_number", "R000047329"),))
@@ -38,7 +40,13 @@ def test_schema_is_readable_with_foreign_keys_and_wal(store):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
     assert "receipt_number" not in db["trials"].columns_dict  # UMIN's key is UMIN's
-    assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_initial", "m002_core"]
+    assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_initial", "m002_core",
+                                                        "m003_search_texts"]
+    assert store.meta("schema_version") == str(SCHEMA_VERSION) == "7"
+    # search reads search_texts' index; versions carry no full-text index or triggers
+    assert "search_texts_fts" in db.table_names()
+    assert "versions_fts" not in db.table_names()
+    assert db["versions"].triggers == []
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("insert into version_changes (version, field, severity) "
                    "values (999, 'x', 'low')")
@@ -283,3 +291,130 @@ def test_japanese_and_english_titles_are_searchable(store, umin):
     assert store.versions.search("CIRRHOSIS") == [row.id]
     assert store.versions.search("肝") == [row.id]  # short words: a plain scan
     assert store.versions.search("白血病") == []
+
+
+def search_texts(store):
+    """The rows of search_texts, after checking that its full-text index agrees with it."""
+    db = store.database.db
+    db.execute("insert into search_texts_fts (search_texts_fts) values ('integrity-check')")
+    return db.execute("select trial, title_public from search_texts order by id").fetchall()
+
+
+def test_a_trial_is_found_by_its_old_and_new_title_and_same_titles_cost_one_row(store, umin):
+    raw, record, digest = seed(umin)
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
+    with store.transaction():
+        store.versions.add(row.id, "en", record, digest, raw, "text/html", [], check_id="a",
+                           parser="2")
+        # a new status, the same titles and conditions: no new search text
+        store.versions.add(row.id, "en", dataclasses.replace(record, status="completed"),
+                           "h2", raw, "text/html", [], check_id="b", parser="2")
+    assert search_texts(store) == [(row.id, record.title_public)]
+    renamed = dataclasses.replace(record, status="completed",
+                                  title_public="Stem cells for hepatic fibrosis",
+                                  title_scientific="Stem cells for hepatic fibrosis")
+    with store.transaction():
+        store.versions.add(row.id, "en", renamed, "h3", raw, "text/html", [], check_id="c",
+                           parser="2")
+    assert search_texts(store) == [(row.id, record.title_public),
+                                   (row.id, "Stem cells for hepatic fibrosis")]
+    for text in ("decompensated liver cirrhosis (Phase", "hepatic fibrosis", "HEPATIC",
+                 "Ｈｅｐａｔｉｃ"):  # the old title, the new one, any case, full-width
+        assert store.versions.search(text) == [row.id], text
+    assert store.versions.search("白血病") == []
+
+
+def test_a_reparse_leaves_no_stale_text_searchable(store, umin):
+    """Text only a wrong parser produced stops matching once history is rebuilt; the
+    trial's other language keeps its own."""
+    raw, record, digest = seed(umin)
+    row, _ = store.trials.watch(REF, source="cli", typed="x")
+    wrong = dataclasses.replace(record, title_public="Phase I Phase I parse error")
+    ja_raw = (CASSETTES / "umin-R000047329-v1" / "view-ja.html").read_bytes()
+    ja = derive(umin, ja_raw.decode(), "ja", VIEW_EN.replace("ctr_e", "ctr")).record
+    with store.transaction():
+        first = store.versions.add(row.id, "en", wrong, digest, raw, "text/html", [],
+                                   check_id="a", parser="1")
+        store.versions.add(row.id, "ja", ja, "j", ja_raw, "text/html", [], check_id="a",
+                           parser="1")
+    assert store.versions.search("parse error") == [row.id]
+    with store.transaction():
+        store.versions.rewrite_history([first.id], [(record, digest, [])], "2")
+    assert store.versions.search("parse error") == []
+    assert store.versions.search("decompensated liver cirrhosis (Phase") == [row.id]
+    assert store.versions.search("肝硬変") == [row.id]
+    assert len(search_texts(store)) == 2
+
+
+def test_a_merged_trial_stays_findable_and_its_texts_are_not_doubled(store, umin):
+    raw, record, digest = seed(umin)
+    by_id, _ = store.trials.watch(REF, source="cli", typed="UMIN000041461")
+    by_receipt, _ = store.trials.watch(RECEIPT, source="cli", typed="R000047329")
+    renamed = dataclasses.replace(record, title_public="Stem cells for hepatic fibrosis",
+                                  title_scientific="Stem cells for hepatic fibrosis")
+    with store.transaction():
+        store.versions.add(by_id.id, "en", record, digest, raw, "text/html", [],
+                           check_id="a", parser="2")
+        store.versions.add(by_receipt.id, "ja", record, digest, raw, "text/html", [],
+                           check_id="a", parser="2")  # the same text: dropped on merge
+        store.versions.add(by_receipt.id, "ja", renamed, "h2", raw, "text/html", [],
+                           check_id="b", parser="2")  # moved on merge
+    assert store.versions.search("hepatic fibrosis") == [by_receipt.id]
+    with store.transaction():
+        store.trials.learn_ids(by_id, "UMIN000041461", {"receipt_number": "R000047329"})
+    assert store.trials.get_or_none(by_receipt.id) is None
+    for text in ("hepatic fibrosis", "cirrhosis", "ep"):  # "ep": a short word, a scan
+        assert store.versions.search(text) == [by_id.id], text
+    assert search_texts(store) == [(by_id.id, record.title_public),
+                                   (by_id.id, "Stem cells for hepatic fibrosis")]
+    assert store.database.db.execute("pragma foreign_key_check").fetchall() == []
+
+
+def test_a_schema_6_database_is_migrated_and_finds_every_text_it_found(tmp_path, umin):
+    """A database as the previous release left it (every version in versions_fts) moves
+    its texts to search_texts, distinct per trial, and search answers as before."""
+    path = tmp_path / "six.db"
+    db = sqlite_utils.Database(path)
+    MIGRATIONS.apply(db, stop_before="m003_search_texts")
+    assert db["meta"].get("schema_version")["value"] == "6"
+    raw, record, _ = seed(umin)
+    ja_raw = (CASSETTES / "umin-R000047329-v1" / "view-ja.html").read_bytes()
+    ja = derive(umin, ja_raw.decode(), "ja", VIEW_EN.replace("ctr_e", "ctr")).record
+    renamed = dataclasses.replace(record, title_public="Stem cells for hepatic fibrosis",
+                                  title_scientific="Stem cells for hepatic fibrosis")
+    for pk, trial_id in ((1, "UMIN000041461"), (2, "UMIN000099999")):
+        db["trials"].insert({"id": pk, "registry": "umin", "trial_id": trial_id,
+                             "watched": 1, "added_at": "x", "consecutive_failures": 0})
+    codec = Codec()
+    for pk, trial, language, number, version in (
+            (1, 1, "en", 1, record), (2, 1, "en", 2, renamed), (3, 1, "en", 3, renamed),
+            (4, 1, "ja", 1, ja), (5, 2, "en", 1, renamed)):
+        blob, name = codec.compress(json.dumps(version.to_dict()).encode())
+        db["versions"].insert({
+            "id": pk, "trial": trial, "language": language, "number": number,
+            "content_hash": f"h{pk}", "seen_at": "2026-01-01T00:00:00.000Z", "record": blob,
+            "record_codec": name, "change_count": 0,
+            **{column: version.get(column) for column in (
+                "title_public", "title_scientific", "title_public_ja",
+                "title_scientific_ja")},
+            "conditions": json.dumps(version.conditions or [], ensure_ascii=False),
+            "conditions_ja": json.dumps(version.conditions_ja or [], ensure_ascii=False)})
+    before = {text: [r[0] for r in db.execute(
+        "select distinct v.trial from versions_fts f join versions v on v.rowid = f.rowid "
+        "where versions_fts match ? order by v.trial", [f'"{text}"'])]
+        for text in ("hepatic fibrosis", "cirrhosis (Phase", "肝硬変", "白血病")}
+    assert before == {"hepatic fibrosis": [1, 2], "cirrhosis (Phase": [1], "肝硬変": [1],
+                      "白血病": []}
+    db.close()
+
+    store = Store(path)
+    assert store.meta("schema_version") == "7"
+    assert "versions_fts" not in store.database.db.table_names()
+    for text, trials in before.items():
+        assert store.versions.search(text) == trials, text
+    assert store.versions.search("肝") == [1]
+    assert store.versions.search("Ｓｔ") == [1, 2]  # short: a plain scan of search_texts
+    # five versions, four distinct texts (trial 1: two English titles and a Japanese page)
+    assert [trial for trial, _ in search_texts(store)] == [1, 1, 1, 2]
+    assert store.versions.get(1, "en", 2).record == renamed
+    store.close()

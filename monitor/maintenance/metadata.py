@@ -51,6 +51,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "parser": "the parser version that read it", "reparsed_at": "set when `reparse "
         "--apply` rebuilt it",
     }),
+    "search_texts": ("Each distinct set of a trial's titles and conditions that any of its "
+                     "versions had, once per trial (full-text search, trigram: Japanese "
+                     "works; `ctr-monitor search` reads it).", {
+                         "trial": "the trial (id in trials)",
+                         "hash": "SHA-256 of the six text columns: one row per trial "
+                                 "and text",
+                         **{name: _CANONICAL[name] for name in (
+                             "title_public", "title_scientific", "title_public_ja",
+                             "title_scientific_ja", "conditions", "conditions_ja")}}),
     "version_changes": ("What changed in each version, one row per field (old/new as "
                         "JSON; the changes view shows text as text).", {
                             "field": "canonical field, fields.<section>.<label>, or "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,22 @@ def to_json(value: Any) -> str:
 
 def json_or_none(value: Any) -> str | None:
     return None if value is None else to_json(value)
+
+
+# The versions' columns that search reads. ``search_texts`` keeps each distinct set of
+# them once per trial: they rarely change between versions, so indexing every version's
+# copy made the full-text index cost more than the versions row itself.
+SEARCH_COLUMNS = ("title_public", "title_scientific", "title_public_ja",
+                  "title_scientific_ja", "conditions", "conditions_ja")
+
+
+def search_hash(values: Sequence[str | None]) -> str:
+    """The key of one set of :data:`SEARCH_COLUMNS` values, as the versions' columns hold
+    them (conditions as JSON lists). The whole SHA-256: two different texts sharing a
+    key would leave one unsearchable, and a key is only paid for per distinct text."""
+    if len(values) != len(SEARCH_COLUMNS):
+        raise ValueError(f"search_hash takes {len(SEARCH_COLUMNS)} values, not {len(values)}")
+    return hashlib.sha256(to_json(list(values)).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,9 @@ class Trials:
     def _references(self) -> list[tuple[str, str]]:
         found = []
         for table in self.db.table_names():
-            if table.startswith(("versions_fts", "_sqlite", "sqlite_")):
+            # The full-text index and its shadow tables have no foreign keys: they follow
+            # search_texts through its triggers (versions_fts: schema 6 and before).
+            if table.startswith(("search_texts_fts", "versions_fts", "_sqlite", "sqlite_")):
                 continue
             for key in self.db.execute(f'pragma foreign_key_list("{table}")').fetchall():
                 # id, seq, referenced table, from column, to column, …

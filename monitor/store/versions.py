@@ -4,7 +4,9 @@
 Records and pages are compressed against the trial's first version in that language
 (zstandard, raw-content dictionary): a new version mostly repeats the first, so it costs
 a few hundred bytes, and reading any version takes at most two decompressions. The
-canonical fields are also plain columns, for people and Datasette.
+canonical fields are also plain columns, for people and Datasette. Search reads
+``search_texts``: each distinct set of a trial's titles and conditions, indexed once
+however many versions repeat it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from monitor.diff.severity import Severity
 from monitor.normalize.record import TrialRecord
 from monitor.store.compression import Codec
 from monitor.store.database import Database
-from monitor.store.rows import StoredChange, VersionRow, json_or_none, to_json, utc_now
+from monitor.store.rows import (
+    SEARCH_COLUMNS,
+    StoredChange,
+    VersionRow,
+    json_or_none,
+    search_hash,
+    to_json,
+    utc_now,
+)
 
 _RECORD_COLUMNS = ("status", "status_raw", "title_public", "title_scientific",
                    "title_public_ja", "title_scientific_ja", "date_registered",
@@ -211,22 +221,22 @@ class Versions:
 
     def search(self, text: str, limit: int = 50) -> list[int]:
         """Trials whose titles or conditions, in either language, contain ``text`` (NFKC:
-        full-width and half-width alike; any case)."""
+        full-width and half-width alike; any case), in any version: ``search_texts``
+        holds every distinct text each trial's versions had."""
         text = unicodedata.normalize("NFKC", text).strip()
         if len(text) >= 3:  # the trigram index answers three characters and more
             phrase = '"' + text.replace('"', '""') + '"'
             rows = self.db.execute(
-                "select distinct v.trial from versions_fts f join versions v "
-                "on v.rowid = f.rowid where versions_fts match ? order by v.trial limit ?",
+                "select distinct s.trial from search_texts_fts f join search_texts s "
+                "on s.id = f.rowid where search_texts_fts match ? order by s.trial limit ?",
                 [phrase, limit])
         else:
             escaped = re.sub(r"([\\%_])", r"\\\1", text)  # % and _ are text here
             pattern = f"%{escaped}%"
-            columns = ("title_public", "title_scientific", "title_public_ja",
-                       "title_scientific_ja", "conditions", "conditions_ja")
-            where = " or ".join(f"{column} like ? escape '\\'" for column in columns)
-            rows = self.db.execute(f"select distinct trial from versions where {where} "
-                                   "order by trial limit ?", [pattern] * 6 + [limit])
+            where = " or ".join(f"{column} like ? escape '\\'" for column in SEARCH_COLUMNS)
+            rows = self.db.execute(f"select distinct trial from search_texts where {where} "
+                                   "order by trial limit ?",
+                                   [pattern] * len(SEARCH_COLUMNS) + [limit])
         return [row[0] for row in rows]
 
     def raw_page(self, sha256: str) -> bytes | None:
@@ -286,7 +296,33 @@ class Versions:
         }).last_pk
         assert pk is not None
         self._insert_changes(int(pk), changes)
+        self._add_search_texts(trial, [_search_values(record)])
         return self._select("where id = ?", [pk])[0]
+
+    def _add_search_texts(self, trial: int,
+                          texts: Iterable[Sequence[str | None]]) -> None:
+        """Index these sets of searchable text for ``trial``, each unless it already is:
+        a version whose titles and conditions did not change costs the index nothing."""
+        columns = ", ".join(SEARCH_COLUMNS)
+        marks = ", ".join("?" for _ in SEARCH_COLUMNS)
+        self.db.conn.executemany(
+            f"insert or ignore into search_texts (trial, hash, {columns}) "
+            f"values (?, ?, {marks})",
+            [(trial, search_hash(values), *values) for values in texts])
+
+    def _rebuild_search_texts(self, trial: int) -> None:
+        """Make ``trial``'s search texts exactly the distinct ones its versions now hold:
+        after a reparse, text the old parser got wrong must stop matching."""
+        columns = ", ".join(SEARCH_COLUMNS)
+        texts = [tuple(row) for row in self.db.execute(
+            f"select distinct {columns} from versions where trial = ?", [trial])]
+        wanted = {search_hash(values) for values in texts}
+        stale = [row[0] for row in self.db.execute(
+            "select id, hash from search_texts where trial = ?", [trial])
+            if row[1] not in wanted]
+        self.db.conn.executemany("delete from search_texts where id = ?",
+                                 [(pk,) for pk in stale])
+        self._add_search_texts(trial, texts)
 
     def _insert_changes(self, version: int, changes: Iterable[Change]) -> None:
         self.db.table("version_changes").insert_all(
@@ -328,6 +364,9 @@ class Versions:
             self.db.execute("delete from version_changes where version = ?", [version_id])
             self._insert_changes(version_id, changes)
         self._bases.pop(version_ids[0], None)
+        trial = self.db.execute("select trial from versions where id = ?",
+                                [version_ids[0]]).fetchone()[0]
+        self._rebuild_search_texts(trial)
 
 
 def _columns(record: TrialRecord) -> dict[str, Any]:
@@ -335,6 +374,12 @@ def _columns(record: TrialRecord) -> dict[str, Any]:
     for name in _LIST_COLUMNS:
         columns[name] = to_json(columns[name] or [])
     return columns
+
+
+def _search_values(record: TrialRecord) -> tuple[str | None, ...]:
+    """The record's searchable text as the versions' columns hold it."""
+    columns = _columns(record)
+    return tuple(columns[name] for name in SEARCH_COLUMNS)
 
 
 def _version_columns(row: Sequence[Any]) -> VersionColumns:
