@@ -18,6 +18,7 @@ import random
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,18 +200,24 @@ class Daemon:
         """Schedule every linked group; how many watches and groups there are."""
         groups = self.monitor.schedule_groups()
         now = self.clock()
-        new = sum(group.never_checked for group in groups)
+        # pages of a trial never checked must be fetched: no faster than its registry's
+        # host serves them anyway (registries' hosts work side by side); an overdue check
+        # mostly asks nothing (the CSV says unchanged): 10 ms apart
+        new = Counter(group.watched[0].registry for group in groups if group.never_checked)
+        new_spread = {name: self._spread(count, max(0.01, self._pace(name)))
+                      for name, count in new.items()}
         overdue = sum(not group.never_checked and (
             not group.next_check_at or timestamp(group.next_check_at) <= now)
             for group in groups)
-        # pages of a trial never checked must be fetched: no faster than hosts serve them
-        # anyway; an overdue check mostly asks nothing (the CSV says unchanged): 10 ms
-        pace = max([0.01, *(registry.settings.min_interval
-                            for registry in self.monitor.registries.values())])
         for group in groups:
-            self._add_job(group, now, new_spread=self._spread(new, pace),
+            self._add_job(group, now,
+                          new_spread=new_spread.get(group.watched[0].registry, NEW_WATCH_DELAY),
                           overdue_spread=self._spread(overdue, 0.01))
         return sum(len(group.watched) for group in groups), len(groups)
+
+    def _pace(self, registry: str) -> float:
+        found = self.monitor.registries.get(registry)
+        return found.settings.min_interval if found is not None else 0.0
 
     def _spread(self, count: int, pace: float) -> float:
         """Seconds over which ``count`` checks due now start: a few within seconds, many

@@ -181,6 +181,8 @@ def test_many_new_watches_start_at_the_hosts_pace_not_all_at_once(monitor):
 
     umin = monitor.registries["umin"]
     umin.settings = replace(umin.settings, min_interval=5.0)  # the public host's pace
+    jrct = monitor.registries["jrct"]  # a slower registry none of them is in: no matter
+    jrct.settings = replace(jrct.settings, min_interval=60.0)
     with monitor.store.transaction():
         for n in range(300):
             monitor.store.trials.watch(TrialRef("umin", trial_id=f"UMIN{n + 1:09d}"),
