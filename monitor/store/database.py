@@ -19,6 +19,10 @@ import sqlite_utils
 from monitor.errors import StoreError
 from monitor.store.migrations import APPLICATION, MIGRATIONS, SCHEMA_VERSION
 
+# Each thread's connection keeps at most this much of the file in memory (SQLite's
+# default is 2 MiB): the daemon holds one per worker, and its reads are small; the
+# operating system caches the file anyway.
+CACHE_KIB = 512
 _FIRST_RELEASE = "m001_initial"
 
 
@@ -79,6 +83,7 @@ class Database:
         db = self.db
         db.execute("PRAGMA busy_timeout = 10000")
         db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         tables = set(db.table_names())
         if tables:
             self._check_ownership(tables)

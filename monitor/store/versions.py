@@ -91,6 +91,12 @@ def pick_language(by_language: Mapping[str, _Found] | None,
     return by_language[language]
 
 
+# First records kept decompressed per thread: a trial's versions all decompress against
+# its first, so a history or a report of a trial reuses one; a daemon checking thousands
+# of trials in turn would only hold on to records it will not read for hours.
+_BASES_KEPT = 16
+
+
 class Versions:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -263,7 +269,7 @@ class Versions:
                                         "where id = ?", [base_id]).fetchone()
                 base = self.codec.decompress(found[0], found[1])
                 self._bases[base_id] = base
-                if len(self._bases) > 256:
+                if len(self._bases) > _BASES_KEPT:
                     self._bases.popitem(last=False)
         return self.codec.decompress(row["record"], row["record_codec"], base)
 
