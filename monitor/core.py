@@ -608,10 +608,10 @@ class Monitor:
         store = self.store
         now = self.clock()
         paused = {row.host for row in store.hosts.all()}
+        shortest = min([self.config.schedule.interval,
+                        *(watch.interval for watch, _ in self.watches.entries if watch.interval)])
         alarmed = []
-        for row in store.trials.watched():
-            if row.overdue_since:
-                continue
+        for row in store.trials.stale(iso_time(now - alarm_after * shortest)):
             registry = self.registries.get(row.registry)
             if registry is not None and page_host(registry) in paused:
                 continue

@@ -195,3 +195,47 @@ def test_many_new_watches_start_at_the_hosts_pace_not_all_at_once(monitor):
     assert starts[-1] <= 3600 + 1  # never beyond the interval (302 × 5 s is within it)
     assert starts[-1] > 1000  # spread over about 302 × 5 s = 1,510 s
     assert sum(start <= 6 for start in starts) < 10  # a few due now, not 302
+
+
+def test_resync_reads_the_watches_only_when_they_changed(monitor, monkeypatch):
+    """Every few seconds the daemon looks for new watches: a few aggregate numbers say
+    "nothing new" without reading thousands of rows; a watch added, removed, or a new
+    link changes them."""
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    reads = []
+    original = monitor.schedule_groups
+    monkeypatch.setattr(monitor, "schedule_groups", lambda: reads.append(1) or original())
+    daemon._resync()
+    daemon._resync()
+    assert reads == []
+    store = monitor.store
+    twin, _ = store.trials.watch(TrialRef("jrct", trial_id="jRCT2063200014"), source="cli",
+                                 typed="x")
+    daemon._resync()
+    assert len(reads) == 1 and f"group-{twin.id}" in jobs(daemon)
+    umin = store.trials.watched()[0]
+    with store.transaction():
+        store.links.link(umin.id, twin.id)
+    daemon._resync()
+    assert len(reads) == 2 and f"group-{umin.id}-{twin.id}" in jobs(daemon)
+    assert f"group-{twin.id}" not in jobs(daemon)
+    with store.transaction():
+        store.trials.unwatch(store.trials.get(twin.id))
+    daemon._resync()
+    daemon._resync()
+    assert len(reads) == 3 and f"group-{umin.id}" in jobs(daemon)
+    assert f"group-{umin.id}-{twin.id}" not in jobs(daemon)
+
+
+def test_the_watchdog_reads_only_late_watches(monitor):
+    """The watchdog asks the database for watches late against the shortest interval;
+    one checked recently is not even read."""
+    store = monitor.store
+    first, second = store.trials.watched()
+    with store.transaction():
+        store.trials.record_health(first, failed=False)
+    later = time.time() + 3 * 3600  # the 1h watch checked now is 3h late then; 2h: not
+    assert [row.id for row in store.trials.stale(iso_time(later - 2 * 3600))] == [
+        first.id, second.id]
+    assert store.trials.stale(iso_time(time.time() - 60)) == []

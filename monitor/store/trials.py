@@ -61,6 +61,23 @@ class Trials:
     def watched(self) -> list[TrialRow]:
         return self._rows("where watched = 1 order by id")
 
+    def watch_fingerprint(self) -> tuple[Any, ...]:
+        """A few numbers that change whenever a trial is watched, unwatched or merged,
+        or two trials are linked: the daemon's resync rebuilds its schedule only then,
+        instead of reading every watched trial every few seconds."""
+        watched = self.db.execute("select count(*), total(id), total(id * id), max(id) "
+                                  "from trials where watched = 1").fetchone()
+        links = self.db.execute("select count(*), total(trial * 1048573 + linked_trial), "
+                                "max(id) from links").fetchone()
+        return (*watched, *links)
+
+    def stale(self, before: str) -> list[TrialRow]:
+        """Watched trials with no open overdue episode whose last success (or, never
+        checked, their adding) is older than ``before``: the watchdog's candidates,
+        found by the database rather than by reading every watched trial."""
+        return self._rows("where watched = 1 and overdue_since is null and "
+                          "coalesce(last_success_at, added_at) < ? order by id", [before])
+
     def all(self) -> list[TrialRow]:
         return self._rows("order by id")
 
