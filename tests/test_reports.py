@@ -317,6 +317,27 @@ def test_table_columns_fold_within_the_width():
     assert "".join(line[15:].split("  ")[0] for line in lines[1:]).count("待機中") == 12
 
 
+def test_table_header_is_bold_only_on_a_terminal_that_takes_styles(monkeypatch):
+    import io
+
+    from monitor.cli.render import PlainScreen, print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def drawn(file: io.StringIO) -> str:
+        print_table(PlainScreen(width=80, file=file), ["trial", "status"], [["R1", "募集中"]])
+        return file.getvalue()
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert drawn(Terminal()).startswith("\x1b[1mtrial  status\x1b[0m\nR1     募集中\n")
+    assert drawn(io.StringIO()) == "trial  status\nR1     募集中\n"  # piped: plain
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b" not in drawn(Terminal())
+
+
 def test_list_of_a_pair_never_compared_and_a_trial_never_checked(tmp_path):
     config = write_config(tmp_path, '[[watch]]\nid = "R000047329"\n')
     listed = json.loads(run(config, "list", "--format", "json").output)

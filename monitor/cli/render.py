@@ -9,15 +9,14 @@ dropping columns, so status, health, overdue and disagreement flags always show.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from monitor import AlertRow, HostRow
 from monitor.check.outcome import PageOutcome, PairOutcome
@@ -36,11 +35,46 @@ from monitor.report.format import (
 )
 from monitor.report.views import DiffPart, PairState, StatusReport, TrialHistory, TrialOverview
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 WIDE = 110  # below this, tables fold into compact blocks
 
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+class Screen(Protocol):
+    """Where plain lines go: a rich ``Console``, or a :class:`PlainScreen`."""
+
+    @property
+    def width(self) -> int: ...
+    @property
+    def is_terminal(self) -> bool: ...
+    @property
+    def file(self) -> TextIO: ...
+
+
+@dataclass
+class PlainScreen:
+    """Standard output for commands that print only plain lines (``list``, ``alerts``):
+    the terminal's width and whether it is one, without loading a rich console (a
+    tenth of a second of a command that should answer at once)."""
+
+    width: int = field(default_factory=lambda: width())
+    file: TextIO = field(default_factory=lambda: sys.stdout)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.file.isatty()
+
+
+def console() -> Console:
+    """A rich console the terminal's width, for views that style their text."""
+    from rich.console import Console
+
+    return Console(width=width(), highlight=False)
 
 
 def width() -> int:
@@ -198,7 +232,7 @@ def overdue_flag_text(flag: Any, lang: str, registry: str | None = None) -> str:
     return phrase("flag_not_modified", lang, days=flag.days, date=flag.since)
 
 
-def trials_view(console: Console, entries: Sequence[TrialOverview], lang: str) -> None:
+def trials_view(console: Screen, entries: Sequence[TrialOverview], lang: str) -> None:
     columns = console.width
     if columns < WIDE:
         write_lines(console, (compact_entry(entry, lang, columns) for entry in entries))
@@ -224,7 +258,7 @@ def trials_view(console: Console, entries: Sequence[TrialOverview], lang: str) -
         write_lines(console, (compact_entry(entry, lang, columns) for entry in entries))
 
 
-def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequence[str]],
+def print_table(console: Screen, headers: Sequence[str], rows: Sequence[Sequence[str]],
                 folding: Sequence[int] = (), least: int = 12) -> bool:
     """A table padded by terminal cells (a kanji is two), two spaces between columns.
     Columns not in ``folding`` are never cut; those in it wrap within what the terminal
@@ -233,7 +267,9 @@ def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequenc
     thousands of rows must take milliseconds, not the seconds a general table renderer
     takes."""
     count = len(headers)
-    natural = [max([cells(headers[i]), *(cells(row[i]) for row in rows)]) for i in range(count)]
+    measured = [[cells(text) for text in row] for row in rows]  # once: kanji are slow
+    natural = [max([cells(headers[i]), *(sizes[i] for sizes in measured)])
+               for i in range(count)]
     gaps = 2 * (count - 1)
     fixed = sum(natural[i] for i in range(count) if i not in folding)
     room = console.width - fixed - gaps
@@ -248,18 +284,22 @@ def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequenc
         i = waiting.pop(0)
         widths[i] = min(natural[i], share)
         room -= widths[i]
-    out = [_table_line([headers[i] for i in range(count)], widths, folding)]
-    for row in rows:
-        out.append(_table_line(row, widths, folding))
-    if console.is_terminal:
-        console.print(Text(out[0], style="bold"))
-        write_lines(console, out[1:])
-    else:
-        write_lines(console, out)
+    out = [_table_line(headers, [cells(text) for text in headers], widths, folding)]
+    out += [_table_line(row, sizes, widths, folding)
+            for row, sizes in zip(rows, measured, strict=True)]
+    if console.is_terminal and _styled():
+        out[0] = f"\x1b[1m{out[0]}\x1b[0m"  # the header in bold, as rich would
+    write_lines(console, out)
     return True
 
 
-def _table_line(row: Sequence[str], widths: Sequence[int], folding: Sequence[int]) -> str:
+def _table_line(row: Sequence[str], sizes: Sequence[int], widths: Sequence[int],
+                folding: Sequence[int]) -> str:
+    """One row, padded; a cell wider than its column (only folding ones can be) folds
+    onto lines of its own below."""
+    if all(size <= width_ for size, width_ in zip(sizes, widths, strict=True)):
+        return "  ".join([text + " " * (width_ - size) for text, size, width_
+                          in zip(row, sizes, widths, strict=True)]).rstrip()
     pieces = [fold(row[i], widths[i]) if i in folding else [row[i]]
               for i in range(len(row))]
     lines = []
@@ -272,7 +312,12 @@ def _table_line(row: Sequence[str], widths: Sequence[int], folding: Sequence[int
     return "\n".join(lines)
 
 
-def write_lines(console: Console, lines: Iterable[str]) -> None:
+def _styled() -> bool:
+    """Whether a terminal may be sent styles: not with NO_COLOR set, nor on a dumb one."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def write_lines(console: Screen, lines: Iterable[str]) -> None:
     """Plain text straight to the console's file: no markup, no re-wrapping."""
     text = "\n".join(lines)
     if text:
@@ -330,6 +375,8 @@ def fold(text: str, room: int) -> list[str]:
 
 
 def history_view(console: Console, history: TrialHistory, lang: str) -> None:
+    from rich.text import Text
+
     row = history.row
     title = row.title or ""
     console.print(Text(f"{row.label} ({registry_name(row.registry, lang)}) — {title}"))
@@ -401,6 +448,8 @@ def host_line(host: HostRow, lang: str) -> str:
 
 
 def status_view(console: Console, report: StatusReport, lang: str) -> None:
+    from rich.text import Text
+
     console.print(Text(phrase("daemon_running", lang, pid=report.daemon_pid)
                        if report.daemon_pid else phrase("daemon_not_running", lang)))
     console.print(Text(phrase("database_at", lang, path=report.database)))
@@ -439,7 +488,7 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
                     console.print(Text(piece))
 
 
-def alerts_table(console: Console, rows: Sequence[AlertRow], lang: str) -> None:
+def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
     headers = ["status", "event", "trial", "channel", "attempts", "queued", "next try",
                "last error"]
     print_table(console, headers, [[

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 
 from monitor.cli import render
 from monitor.cli.context import options
@@ -51,7 +50,7 @@ def status(ctx: click.Context, fmt: str, lang: str | None) -> None:
             "paused": [host.__dict__ for host in report.paused],
             "listings": report.listings, "alerts": report.alerts}))
         return
-    render.status_view(Console(width=render.width(), highlight=False), report, lang)
+    render.status_view(render.console(), report, lang)
 
 
 @click.group(invoke_without_command=True)
@@ -89,7 +88,7 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str) -> None:
     if not rows:
         click.echo("no alerts waiting or given up")
         return
-    render.alerts_table(Console(width=render.width(), highlight=False), rows, "en")
+    render.alerts_table(render.PlainScreen(), rows, "en")
 
 
 @alerts.command(name="test")

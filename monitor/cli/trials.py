@@ -7,8 +7,6 @@ import sys
 from datetime import UTC, datetime
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from monitor.check.outcome import PageOutcome
 from monitor.cli import render
@@ -63,7 +61,7 @@ def list_trials(ctx: click.Context, fmt: str, lang: str | None) -> None:
     if not entries:
         click.echo(phrase("no_watches", lang))
         return
-    render.trials_view(Console(width=render.width(), highlight=False), entries, lang)
+    render.trials_view(render.PlainScreen(), entries, lang)
 
 
 def overview_json(entry: views.TrialOverview) -> dict[str, object]:
@@ -99,6 +97,9 @@ def check(ctx: click.Context, ids: tuple[str, ...], full: bool, fmt: str,
     monitor = options(ctx).open()
     monitor.require_secrets()
     lang = output_language(monitor, lang)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     show_progress = fmt == "text" and sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         console=Console(stderr=True), transient=True, disable=not show_progress)
@@ -174,7 +175,7 @@ def history(ctx: click.Context, trial: str, fmt: str, lang: str | None) -> None:
         return
     if not histories[0].entries:
         click.echo(phrase("no_versions_yet", lang, trial=trial))
-    console = Console(width=render.width(), highlight=False)
+    console = render.console()
     for each in histories:
         if each.entries:
             render.history_view(console, each, lang)

@@ -339,6 +339,8 @@ PHRASES: dict[str, Words] = {
 def check_language(lang: str) -> str:
     """``lang`` as one of LANGUAGES (``ja-JP`` → ``ja``); LanguageError otherwise, so a
     config or command line naming another language fails at once, not mid-report."""
+    if lang in LANGUAGES:  # nearly every call: a listing asks thousands of times
+        return lang
     code = re.split(r"[-_.]", str(lang).strip(), maxsplit=1)[0].lower()
     if code not in LANGUAGES:
         raise LanguageError(f"language {lang!r} is not one ctr-monitor writes in: "

@@ -39,15 +39,22 @@ class OverdueFlag:
 
 def overdue_flags(record: TrialRecord, today: date,
                   rules: OverdueRules | None = None) -> list[OverdueFlag]:
+    return facts_overdue(record.status, record.date_completion, record.date_last_modified,
+                         today, rules)
+
+
+def facts_overdue(status: str, date_completion: str | None, date_last_modified: str | None,
+                  today: date, rules: OverdueRules | None = None) -> list[OverdueFlag]:
+    """:func:`overdue_flags` from the three facts it reads (a listing of thousands of
+    trials has them as plain columns, and need not build a record for each)."""
     rules = rules or OverdueRules()
     flags = []
-    status = record.status
-    completion = _date(record.date_completion)
+    completion = _date(date_completion)
     if status in OPEN_STATUSES and completion and \
             (today - completion).days > rules.completion_grace_days:
         flags.append(OverdueFlag("past_completion", (today - completion).days,
                                  completion.isoformat(), status))
-    modified = _date(record.date_last_modified)
+    modified = _date(date_last_modified)
     if status not in CLOSED_STATUSES and modified and \
             (today - modified).days > rules.stale_after_days:
         flags.append(OverdueFlag("stale", (today - modified).days, modified.isoformat(),

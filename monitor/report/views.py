@@ -14,7 +14,7 @@ from monitor.errors import InputError
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import page_host
 from monitor.registries.listing import ListingEntry
-from monitor.report.overdue import OverdueFlag, overdue_flags
+from monitor.report.overdue import OverdueFlag, facts_overdue
 from monitor.store import DisagreementRow, HostRow, Store, TrialRow, VersionRow
 from monitor.store.versions import VersionColumns, pick_language
 
@@ -98,11 +98,8 @@ def columns_overdue(columns: VersionColumns | None, registry: str, today: date,
     only its status and dates, which the columns hold as the record does."""
     if columns is None:
         return []
-    facts = TrialRecord(registry=registry, trial_id="", language=columns.language, url="",
-                        status=columns.status or "unknown",
-                        date_completion=columns.date_completion,
-                        date_last_modified=columns.date_last_modified)
-    return overdue_flags(facts, today, rules)
+    return facts_overdue(columns.status or "unknown", columns.date_completion,
+                         columns.date_last_modified, today, rules)
 
 
 def overview(monitor: Monitor, today: date) -> list[TrialOverview]:

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import smtplib
 import socket
-import ssl
 import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from monitor.alert.channels.base import ChannelContext, Event, secret
 from monitor.alert.channels.webhook import DELIVERY_HEADER
 from monitor.alert.messages import email_html, email_text, headline
 from monitor.config.section import Section
 from monitor.errors import ConfigError, DeliveryError
+
+if TYPE_CHECKING:  # smtplib, ssl and email load when a message is sent, not with the config
+    import smtplib
+    from email.message import EmailMessage
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,9 @@ class EmailChannel:
 
     def message(self, event: Event, delivery_id: str) -> EmailMessage:
         """One message per event: plain text and an HTML table, registry text escaped."""
+        from email.message import EmailMessage
+        from email.utils import formatdate
+
         language = self.context.language
         message = EmailMessage()
         message["Subject"] = f"[ctr-monitor] {headline(event, language)}"[:250]
@@ -93,6 +96,9 @@ class EmailChannel:
         return message
 
     def send(self, event: Event, delivery_id: str) -> str:
+        import smtplib
+        import ssl
+
         s = self.settings
         password = (secret(self.context.env, s.password_env, "SMTP password")
                     if s.password_env else None)
