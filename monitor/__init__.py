@@ -10,7 +10,9 @@ and normalize, one package per registry) → ``check`` (derive, compare, store) 
 
 __version__ = "0.2.0"
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from monitor.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from monitor.check.outcome import ListingOutcome, PageOutcome, PairOutcome, PassResult
@@ -45,15 +47,7 @@ _PUBLIC = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'monitor' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _PUBLIC)
 
 
 __all__ = [

@@ -1,7 +1,9 @@
 """Alerts: which changes matter (rules), what is sent (events), where (channels), and
 the outbox that makes delivery survive failures and restarts without doubling."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from monitor.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from monitor.alert.channels import CHANNEL_TYPES, Channel, ChannelContext, build_channels
@@ -19,15 +21,7 @@ _PUBLIC = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'monitor.alert' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _PUBLIC)
 
 
 __all__ = ["CHANNEL_TYPES", "AlertQueue", "Channel", "ChannelContext", "DeliveryReport",

@@ -6,7 +6,9 @@ config, never loads the HTTP client.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from monitor.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from monitor.fetch.cassette import (
@@ -30,12 +32,7 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module 'monitor.fetch' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"monitor.fetch.{_MODULES[name]}"), name)
+__getattr__ = lazy_exports(globals(), {name: f".{module}" for name, module in _MODULES.items()})
 
 
 __all__ = [

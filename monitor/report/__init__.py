@@ -4,7 +4,9 @@ overdue flags they show, and the read-side views the commands render."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from monitor.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from monitor.report.atom import FeedEntry, atom_feed
@@ -18,12 +20,7 @@ _MODULES = {"FeedEntry": "atom", "atom_feed": "atom", "TrialReport": "collect",
             "overdue_flags": "overdue"}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module 'monitor.report' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"monitor.report.{_MODULES[name]}"), name)
+__getattr__ = lazy_exports(globals(), {name: f".{module}" for name, module in _MODULES.items()})
 
 
 def render_report(reports: Sequence[TrialReport], fmt: str, since: str, generated_at: str,
