@@ -10,6 +10,7 @@ against a local registry.
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import statistics
 import subprocess
@@ -26,6 +27,7 @@ from figures import Figures, median_ms, peak_rss_of, rss_mb
 from local_registry import LocalRegistry
 from synthetic_db import Shape, build
 
+from monitor.cli import render
 from monitor.cli.main import cli
 from monitor.config import load_config
 from monitor.core import Monitor
@@ -115,7 +117,10 @@ def _read_commands(folder: Path, trials: int, figures: Figures, floor: float,
         figures(f"{size}: `list`, in-process (ms)", f"{whole:.0f}")
         figures(f"{size}:   of which gathering the data (ms)", f"{gather:.0f}",
                 f"(per trial, as before: {before:.0f} ms, {before / gather:.0f}x)")
-        figures(f"{size}:   of which drawing the table (ms)", f"{whole - gather:.0f}")
+        entries = views.overview(monitor, today)
+        drawn = median_ms(lambda: render.trials_view(
+            render.PlainScreen(width=200, file=io.StringIO()), entries, "en"), 3, warm=1)
+        figures(f"{size}:   of which drawing the table (ms)", f"{drawn:.0f}")
         whole = in_process_ms(config, *html, runs=runs)
         gather = median_ms(lambda: monitor.report(week), 3, warm=1)
         before = median_ms(lambda: baseline.per_trial_report(monitor, week, today), 1, warm=0)
