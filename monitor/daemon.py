@@ -12,12 +12,12 @@ fetch log — runs on a pool of its own, so it never waits behind checks.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import fcntl
 import logging
 import os
 import random
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -61,14 +61,13 @@ class HeapTrimmer:
 
     def __init__(self) -> None:
         self._libc: Any = None
-        name = ctypes.util.find_library("c")
-        if name and os.uname().sysname == "Linux":
+        if sys.platform.startswith("linux"):
             try:
-                libc = ctypes.CDLL(name)
-                if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt"):
-                    self._libc = libc
+                libc = ctypes.CDLL(None)  # the process's own symbols: libc's among them
             except OSError:
-                pass
+                return
+            if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt"):  # glibc
+                self._libc = libc
 
     def limit_arenas(self) -> None:
         """Before the worker threads start: they share two arenas."""
@@ -149,7 +148,7 @@ class Daemon:
         self._running = 0
         self._idle = threading.Condition()
         self._started = clock()
-        self._fingerprint: tuple[Any, ...] | None = None
+        self._fingerprint: bytes | None = None
         self.heap = HeapTrimmer()
         # A restart spreads overdue checks over the jitter window: no "stuck?" alarm
         # before they have had their chance.
@@ -298,7 +297,6 @@ class Daemon:
         fingerprint = self.monitor.store.trials.watch_fingerprint()
         if fingerprint == self._fingerprint:
             return
-        self._fingerprint = fingerprint
         groups = {group.key: group for group in self.monitor.schedule_groups()}
         scheduled = {job.id for job in self.scheduler.get_jobs()
                      if job.id.startswith("group-")}
@@ -308,6 +306,7 @@ class Daemon:
         for key in set(groups) - scheduled:
             self._add_job(groups[key], now)
             log.info("now checking %s", ", ".join(row.label for row in groups[key].watched))
+        self._fingerprint = fingerprint  # only now: a resync that failed is tried again
         del groups
         self.heap.trim()
 

@@ -317,7 +317,7 @@ def test_table_columns_fold_within_the_width():
     assert "".join(line[15:].split("  ")[0] for line in lines[1:]).count("待機中") == 12
 
 
-def test_table_header_is_bold_only_on_a_terminal_that_takes_styles(monkeypatch):
+def test_table_header_is_bold_where_rich_would_make_it_bold(monkeypatch):
     import io
 
     from monitor.cli.render import PlainScreen, print_table
@@ -330,12 +330,15 @@ def test_table_header_is_bold_only_on_a_terminal_that_takes_styles(monkeypatch):
         print_table(PlainScreen(width=80, file=file), ["trial", "status"], [["R1", "募集中"]])
         return file.getvalue()
 
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
     assert drawn(Terminal()).startswith("\x1b[1mtrial  status\x1b[0m\nR1     募集中\n")
     assert drawn(io.StringIO()) == "trial  status\nR1     募集中\n"  # piped: plain
-    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "dumb")
     assert "\x1b" not in drawn(Terminal())
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert drawn(io.StringIO()).startswith("\x1b[1m")
 
 
 def test_list_of_a_pair_never_compared_and_a_trial_never_checked(tmp_path):
@@ -413,3 +416,57 @@ def test_a_change_shown_on_the_two_pages_a_day_apart_is_still_one_change(tmp_pat
     assert umin["changes"][0]["languages"] == ["en", "ja"]
     feed = feedparser.parse(run(path, "feed").output.encode())
     assert len(feed.entries) == 1
+
+
+def test_alerts_table_at_any_width():
+    """Wide enough: a table; narrower (80 columns): each alert in a few named lines,
+    never nothing."""
+    import io
+
+    from monitor.cli.render import PlainScreen, alerts_table, cells
+    from monitor.store import AlertRow
+
+    rows = [AlertRow(id=1, delivery_id="d1", channel="webhook-1", event="trial.changed",
+                     trial=1, payload={"trial_id": "UMIN000041461"}, status="pending",
+                     attempts=3, created_at="2026-11-25T10:00:00.000Z",
+                     next_attempt_at="2026-11-25T10:05:00.000Z",
+                     last_error="HTTP 503 from hooks.example.org: Service Unavailable")]
+    wide, narrow = io.StringIO(), io.StringIO()
+    alerts_table(PlainScreen(width=200, file=wide), rows, "en")
+    alerts_table(PlainScreen(width=80, file=narrow), rows, "en")
+    assert wide.getvalue().splitlines()[0].split() == [
+        "status", "event", "trial", "channel", "attempts", "queued", "next", "try", "last",
+        "error"]
+    assert "webhook-1" in wide.getvalue()
+    lines = narrow.getvalue().splitlines()
+    assert lines[0] == "pending  trial.changed  UMIN000041461"
+    assert all(cells(line) <= 80 for line in lines)
+    text = " ".join(narrow.getvalue().split())
+    assert "channel webhook-1 · attempts 3" in text
+    assert "last error: HTTP 503 from hooks.example.org: Service Unavailable" in text
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
+    """`ctr-monitor history … | head -1`: exit 0 and nothing on stderr, as for `list`,
+    when the reader has gone before anything is written."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import CASSETTES, ROOT
+
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(text.replace('database = "ctr-monitor.db"',
+                                   f'database = "{tmp_path / "demo.db"}"'), encoding="utf-8")
+    assert run(config, "--replay", str(CASSETTES / "seed-v1"), "check").exit_code == 0
+    for command in (["history", "UMIN000041461"], ["list"], ["report"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone: every write fails with EPIPE
+        try:
+            writer = subprocess.run(
+                [sys.executable, "-m", "monitor", "--config", str(config), *command],
+                stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+        finally:
+            os.close(write_end)
+        assert (writer.returncode, writer.stderr.decode()) == (0, ""), command

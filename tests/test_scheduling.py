@@ -235,7 +235,52 @@ def test_the_watchdog_reads_only_late_watches(monitor):
     first, second = store.trials.watched()
     with store.transaction():
         store.trials.record_health(first, failed=False)
-    later = time.time() + 3 * 3600  # the 1h watch checked now is 3h late then; 2h: not
-    assert [row.id for row in store.trials.stale(iso_time(later - 2 * 3600))] == [
-        first.id, second.id]
-    assert store.trials.stale(iso_time(time.time() - 60)) == []
+        store.trials.set_overdue(second.id, None)
+    now = time.time()
+    assert store.trials.stale(iso_time(now - 60)) == []  # all checked or added just now
+    with store.transaction():
+        store.trials.set_overdue(first.id, iso_time(now))  # an open episode: not again
+    assert [row.id for row in store.trials.stale(iso_time(now + 60))] == [second.id]
+
+
+def test_a_resync_that_failed_is_tried_again(monitor, monkeypatch):
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    store = monitor.store
+    twin, _ = store.trials.watch(TrialRef("jrct", trial_id="jRCT2063200014"), source="cli",
+                                 typed="x")
+    original = monitor.schedule_groups
+    failures = [RuntimeError("database is locked")]
+
+    def flaky():
+        if failures:
+            raise failures.pop()
+        return original()
+
+    monkeypatch.setattr(monitor, "schedule_groups", flaky)
+    with pytest.raises(RuntimeError):
+        daemon._resync()
+    daemon._resync()
+    assert f"group-{twin.id}" in jobs(daemon)
+
+
+def test_the_watch_fingerprint_tells_sets_apart_that_sums_would_not(monitor):
+    """Unwatching 4, 8, 9 and watching 5, 6, 10 keeps count, sum and sum of squares."""
+    store = monitor.store
+    with store.transaction():
+        rows = [store.trials.watch(TrialRef("umin", trial_id=f"UMIN{n:09d}"), source="cli",
+                                   typed="x")[0] for n in range(1, 13)]
+        ids = [row.id for row in rows]
+        for row in rows:
+            store.trials.unwatch(row)
+        for n in (1, 2, 3, 4, 7, 8, 9, 11, 12):
+            store.trials.watch(TrialRef("umin", trial_id=f"UMIN{n:09d}"), source="cli",
+                               typed="x")
+    before = store.trials.watch_fingerprint()
+    with store.transaction():
+        for n in (4, 8, 9):
+            store.trials.unwatch(store.trials.get(ids[n - 1]))
+        for n in (5, 6, 10):
+            store.trials.watch(TrialRef("umin", trial_id=f"UMIN{n:09d}"), source="cli",
+                               typed="x")
+    assert store.trials.watch_fingerprint() != before

@@ -30,6 +30,11 @@ class MonitorGroup(click.Group):
         except MonitorError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except BrokenPipeError:  # the reader of our output has gone (`| head`): done
+            from monitor.cli.render import quiet_stdout
+
+            quiet_stdout()
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -74,7 +74,19 @@ def console() -> Console:
     """A rich console the terminal's width, for views that style their text."""
     from rich.console import Console
 
-    return Console(width=width(), highlight=False)
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            quiet_stdout()
+            raise SystemExit(0)  # `| head` read what it wanted: as for every command
+
+    return PipedConsole(width=width(), highlight=False)
+
+
+def quiet_stdout() -> None:
+    """Standard output to /dev/null once its reader has gone (``| head``): nothing more
+    to write, and no error at exit when Python flushes it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def width() -> int:
@@ -287,7 +299,7 @@ def print_table(console: Screen, headers: Sequence[str], rows: Sequence[Sequence
     out = [_table_line(headers, [cells(text) for text in headers], widths, folding)]
     out += [_table_line(row, sizes, widths, folding)
             for row, sizes in zip(rows, measured, strict=True)]
-    if console.is_terminal and _styled():
+    if _styled(console):
         out[0] = f"\x1b[1m{out[0]}\x1b[0m"  # the header in bold, as rich would
     write_lines(console, out)
     return True
@@ -312,9 +324,12 @@ def _table_line(row: Sequence[str], sizes: Sequence[int], widths: Sequence[int],
     return "\n".join(lines)
 
 
-def _styled() -> bool:
-    """Whether a terminal may be sent styles: not with NO_COLOR set, nor on a dumb one."""
-    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+def _styled(console: Screen) -> bool:
+    """Whether the header may be bold, as rich decides it: on a terminal (or with
+    FORCE_COLOR), never on a dumb one. NO_COLOR is about colours: bold stays."""
+    if os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return False
+    return console.is_terminal or bool(os.environ.get("FORCE_COLOR"))
 
 
 def write_lines(console: Screen, lines: Iterable[str]) -> None:
@@ -491,12 +506,26 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
 def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
     headers = ["status", "event", "trial", "channel", "attempts", "queued", "next try",
                "last error"]
-    print_table(console, headers, [[
+    cells_ = [[
         row.status, row.event,
         str(row.payload.get("trial_id") or row.payload.get("host") or ""), row.channel,
         str(row.attempts), short_time(row.created_at, lang),
         short_time(row.next_attempt_at, lang) if row.status == "pending" else "—",
-        row.last_error or ""] for row in rows], folding=(2, 3, 7))
+        row.last_error or "—"] for row in rows]
+    if print_table(console, headers, cells_, folding=(2, 7), least=16):
+        return
+    # a narrow terminal: each alert in a few lines, every field named
+    blocks = []
+    wrap = max(20, console.width - 4)
+    for cell in cells_:
+        lines = ["  ".join(cell[:3])]
+        lines += textwrap.wrap(f"{headers[3]} {cell[3]} · {headers[4]} {cell[4]} · "
+                               f"{headers[5]} {cell[5]} · {headers[6]} {cell[6]}", wrap,
+                               initial_indent="    ", subsequent_indent="    ")
+        lines += textwrap.wrap(f"{headers[7]}: {cell[7]}", wrap, initial_indent="    ",
+                               subsequent_indent="    ")
+        blocks.append("\n".join(lines))
+    write_lines(console, blocks)
 
 
 # --- records and parse health -------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -64,15 +65,18 @@ class Trials:
     def watched(self) -> list[TrialRow]:
         return self._rows("where watched = 1 order by id")
 
-    def watch_fingerprint(self) -> tuple[Any, ...]:
-        """A few numbers that change whenever a trial is watched, unwatched or merged,
-        or two trials are linked: the daemon's resync rebuilds its schedule only then,
-        instead of reading every watched trial every few seconds."""
-        watched = self.db.execute("select count(*), total(id), total(id * id), max(id) "
-                                  "from trials where watched = 1").fetchone()
-        links = self.db.execute("select count(*), total(trial * 1048573 + linked_trial), "
-                                "max(id) from links").fetchone()
-        return (*watched, *links)
+    def watch_fingerprint(self) -> bytes:
+        """A digest of which trials are watched and how trials are linked: it changes
+        exactly when the daemon's groups may have (a watch added, removed or merged, a
+        link found or dropped), so the daemon's resync rebuilds its schedule only then
+        instead of building every watched trial's row every few seconds. Two short
+        strings of ids, not rows."""
+        watched, links = self.db.execute(
+            "select (select group_concat(id) from (select id from trials where watched = 1 "
+            "order by id)), (select group_concat(trial || '-' || linked_trial) from "
+            "(select trial, linked_trial from links order by trial, linked_trial))"
+        ).fetchone()
+        return hashlib.blake2b(f"{watched}|{links}".encode(), digest_size=16).digest()
 
     def stale(self, before: str) -> list[TrialRow]:
         """Watched trials with no open overdue episode whose last success (or, never
