@@ -81,13 +81,17 @@ class Monitor:
     @classmethod
     def open(cls, config: Config | str | Path | None = None, *, read_only: bool = False,
              replay: Path | None = None, record: Path | None = None,
-             env: Mapping[str, str] | None = None, owner: str = "cli") -> Monitor:
+             env: Mapping[str, str] | None = None, owner: str = "cli",
+             require_secrets: bool = False) -> Monitor:
         """A monitor for ``config`` (a Config, or the path of a config file; None for
         ./config.toml or the defaults). ``replay``/``record`` name a cassette directory
-        to answer requests from, or to write them to."""
+        to answer requests from, or to write them to. ``require_secrets``: refuse, before
+        the database is touched, when a channel's secret variable is unset."""
         loaded = config if isinstance(config, Config) else load_config(config)
         for note in loaded.notes:
             log.warning("%s", note)
+        if require_secrets:
+            _refuse_missing_secrets(loaded, env if env is not None else os.environ)
         transport: Any = None
         if replay is not None:
             from monitor.fetch.cassette import ReplayTransport
@@ -156,10 +160,7 @@ class Monitor:
     def require_secrets(self) -> None:
         """Refuse to start when a configured channel's secret variable is unset: found now,
         not when the first alert fails hours later."""
-        problems = environment_problems(self.config, self.env)
-        if problems:
-            raise ConfigError(problems[0] + (f" (and {len(problems) - 1} more)"
-                                             if len(problems) > 1 else ""))
+        _refuse_missing_secrets(self.config, self.env)
 
     def close(self) -> None:
         with self._guard:
@@ -467,8 +468,9 @@ class Monitor:
         """Stored trials whose titles or conditions, in either language, hold ``text``."""
         from monitor.report.views import search
 
-        if not text.strip():
-            raise InputError("search for what? give a word of a title or a condition")
+        if not any(character.isalnum() for character in text):
+            raise InputError(f"search for what? {text.strip()!r} has no letter or digit: give "
+                             "a word of a title or a condition (cirrhosis, 肝硬変)")
         return search(self, text)
 
     def queries(self) -> list[Any]:
@@ -623,6 +625,13 @@ class Monitor:
                     self.notifier(store).trial_overdue(store.trials.get(row.id), interval)
                 alarmed.append(row)
         return alarmed
+
+
+def _refuse_missing_secrets(config: Config, env: Mapping[str, str]) -> None:
+    problems = environment_problems(config, env)
+    if problems:
+        raise ConfigError(problems[0] + (f" (and {len(problems) - 1} more)"
+                                         if len(problems) > 1 else ""))
 
 
 @dataclass(frozen=True)

@@ -315,7 +315,7 @@ def test_slack_webhook_body(tmp_path, receiver, env):
 def test_unset_secret_stops_check_and_run_before_they_start(tmp_path, receiver):
     h = Harness(tmp_path, webhook(receiver), env={})
     with pytest.raises(ConfigError, match="environment variable CTR_TEST_HOOK_SECRET "
-                                          "\\(the webhook signing key of webhook hook"):
+                                          "\\(the signing key of webhook hook"):
         h.monitor.require_secrets()
 
 

@@ -314,3 +314,31 @@ def test_record_into_an_unusable_directory(config, tmp_path):
     run("add", "R000047329", config=config)
     result = run("--record", blocker / "cassette", "check", config=config)
     assert_one_line_error(result, 2, "cannot write cassettes to")
+
+
+def test_a_missing_secret_is_refused_before_the_database_is_made(tmp_path, monkeypatch):
+    monkeypatch.delenv("CTR_TEST_ABSENT_SECRET", raising=False)
+    database = tmp_path / "fresh.db"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndatabase = "{database}"\n[[watch]]\nid = "R000047329"\n'
+                      '[[alerts.webhook]]\nurl = "https://hooks.example.org/x"\n'
+                      'secret_env = "CTR_TEST_ABSENT_SECRET"\n', encoding="utf-8")
+    for command in (["check"], ["run"], ["alerts", "--retry"]):
+        result = run(*command, config=config)
+        assert result.exit_code == 2, result.output
+        assert "CTR_TEST_ABSENT_SECRET" in result.output
+        assert not database.exists(), command
+
+
+def test_ids_typed_full_width_and_urls_without_their_id(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndatabase = "{tmp_path / "x.db"}"\n', encoding="utf-8")
+    assert run("add", "ＵＭＩＮ０００041461", config=config).output == \
+        "watching UMIN000041461\n"
+    broken = run("add", "https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?"
+                 "recptno=R12", config=config)
+    assert broken.exit_code == 2
+    assert "is not the page of a trial this monitor reads (is its trial ID whole?)" in \
+        broken.output
+    nothing = run("search", '"', config=config)
+    assert nothing.exit_code == 2 and "has no letter or digit" in nothing.output

@@ -18,11 +18,13 @@ class Options:
     debug: bool = False
     _opened: list[Monitor] = field(default_factory=list)
 
-    def open(self, *, read_only: bool = False, owner: str = "cli") -> Monitor:
+    def open(self, *, read_only: bool = False, owner: str = "cli",
+             require_secrets: bool = False) -> Monitor:
         """The monitor of this command line: read commands open the database read-only
         (they work on a database this user may not write, and never change it)."""
         monitor = Monitor.open(self.config_path, read_only=read_only,
-                               replay=self.replay_dir, record=self.record_dir, owner=owner)
+                               replay=self.replay_dir, record=self.record_dir, owner=owner,
+                               require_secrets=require_secrets)
         self._opened.append(monitor)
         return monitor
 

@@ -79,7 +79,8 @@ def console() -> Console:
             quiet_stdout()
             raise SystemExit(0)  # `| head` read what it wanted: as for every command
 
-    return PipedConsole(width=width(), highlight=False)
+    # piped, a line is never broken: a script reads whole titles
+    return PipedConsole(width=width(), highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 def quiet_stdout() -> None:

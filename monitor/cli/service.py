@@ -17,8 +17,7 @@ def run(ctx: click.Context) -> None:
     """Run the daemon in the foreground: check every watch on its schedule and alert,
     until stopped (SIGTERM or Ctrl-C finish the check in flight and exit 0). Under
     systemd, see contrib/ctr-monitor.service."""
-    monitor = options(ctx).open(owner="daemon")
-    monitor.require_secrets()
+    monitor = options(ctx).open(owner="daemon", require_secrets=True)
     from monitor.daemon import Daemon  # the scheduler loads for this command alone
 
     ctx.exit(Daemon(monitor).run())
@@ -63,9 +62,8 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str) -> None:
     """The alert backlog: alerts waiting to be retried, and those given up on."""
     if ctx.invoked_subcommand is not None:
         return
-    monitor = options(ctx).open(read_only=not retry)
+    monitor = options(ctx).open(read_only=not retry, require_secrets=retry)
     if retry:
-        monitor.require_secrets()
         revived, report = monitor.retry_alerts()
         click.echo(f"revived {revived} given-up alert{'s' if revived != 1 else ''}; "
                    f"{report.summary()}")

@@ -94,8 +94,7 @@ def check(ctx: click.Context, ids: tuple[str, ...], full: bool, fmt: str,
           lang: str | None) -> None:
     """Check watched trials once now (all of them, or the ones named), with the
     registry twins they link to."""
-    monitor = options(ctx).open()
-    monitor.require_secrets()
+    monitor = options(ctx).open(require_secrets=True)
     lang = output_language(monitor, lang)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

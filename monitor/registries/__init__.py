@@ -6,6 +6,7 @@ labels, statuses, words) and adding one line to ``REGISTRY_TYPES``.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,12 +31,16 @@ def build_registries(settings: Mapping[str, RegistrySettings] | None = None
 
 def parse_trial_input(text: str, registries: Mapping[str, Registry]) -> TrialRef:
     """The trial named by an ID or URL in any form any registry accepts."""
-    cleaned = text.strip()
+    cleaned = unicodedata.normalize("NFKC", text).strip()  # ＵＭＩＮ０００… typed in kana mode
     for registry in registries.values():
         ref = registry.parse_input(cleaned)
         if ref is not None:
             return ref
     forms = ", ".join(registry.id_example for registry in registries.values())
+    if cleaned.lower().startswith(("http://", "https://")):
+        raise InputError(f"{text!r} is not the page of a trial this monitor reads (is its "
+                         f"trial ID whole?): give the ID itself ({forms}) or the URL of the "
+                         "trial's page as the registry shows it")
     raise InputError(f"{text!r} is not a trial ID this monitor knows: use {forms}, "
                      "or a registry page URL")
 

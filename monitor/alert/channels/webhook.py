@@ -73,7 +73,7 @@ class WebhookChannel:
         if settings.url_env:
             found.append((settings.url_env, "the webhook URL"))
         if settings.secret_env:
-            found.append((settings.secret_env, "the webhook signing key"))
+            found.append((settings.secret_env, "the signing key"))
         return found
 
     @classmethod
