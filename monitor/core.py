@@ -548,6 +548,7 @@ class Monitor:
         from monitor.maintenance import doctor
 
         if live:
+            self._refuse_replay("doctor --live")
             return doctor.live(self, texts, out or Path("doctor"))
         return doctor.offline(self, texts)
 
@@ -556,7 +557,13 @@ class Monitor:
         """Fetch the named trials' pages into a cassette, each parsed as it comes."""
         from monitor.maintenance.recording import record_cassette
 
+        self._refuse_replay("record")
         return record_cassette(self, texts, out, languages)
+
+    def _refuse_replay(self, command: str) -> None:
+        if self._replaying:
+            raise InputError(f"`{command}` asks the registries themselves; --replay would "
+                             "answer from a cassette: drop --replay")
 
     def alerts(self, *, include_delivered: bool = False) -> list[Any]:
         statuses = ("pending", "dead", "delivered") if include_delivered else \

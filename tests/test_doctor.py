@@ -135,3 +135,27 @@ def test_doctor_live_fetches_each_registry_and_language_into_a_cassette(tmp_path
         broken = run(config, "doctor", "--live", "jRCT2063200014", "--out", tmp_path / "again")
         assert broken.exit_code == 1
         assert "a page lacks a field every page has" in broken.output
+
+
+def test_doctor_live_with_no_registry_reachable_says_so(tmp_path):
+    """No network: the verdict is the network's, not the parsers', no cassette is
+    claimed, and the exit is non-zero; --replay cannot stand in for the registries."""
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: refused at once
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndatabase = "{tmp_path / "x.db"}"\n'
+                      f'[http]\nmax_retries = 0\n'
+                      f'[umin]\nbase_url = "http://127.0.0.1:{port}"\nmin_interval = "0s"\n'
+                      f'[jrct]\nbase_url = "http://127.0.0.1:{port}"\nmin_interval = "0s"\n',
+                      encoding="utf-8")
+    out = tmp_path / "nothing"
+    result = run(config, "doctor", "--live", "--out", out)
+    assert result.exit_code == 1, result.output
+    assert "could not be reached" in result.output
+    assert "verdict: no registry could be reached" in result.output
+    assert "0/0" not in result.output and "saved as a cassette" not in result.output
+    replayed = run(config, "--replay", str(CASSETTES / "seed-v1"), "doctor", "--live")
+    assert replayed.exit_code == 2 and "drop --replay" in replayed.output

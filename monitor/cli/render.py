@@ -558,8 +558,13 @@ def doctor_text(report: Any) -> str:
                      "`ctr-monitor doctor --live` (needs network access)")
     for (registry, language), pages in sorted(groups.items()):
         read = [p for p in pages if p.error is None]
+        asked = [p for p in pages if p.fetched]
+        if not asked:
+            lines.append(f"{registry_name(registry, 'en')}: could not be reached")
+            lines += [f"  ! {page.trial}: {page.error}" for page in pages]
+            continue
         lines.append(f"{registry_name(registry, 'en')} [{language}]: {len(read)} of "
-                     f"{len(pages)} page{'s' if len(pages) != 1 else ''} parse")
+                     f"{len(asked)} page{'s' if len(asked) != 1 else ''} parse")
         for name in SHOWN:
             found = sum(1 for p in read if p.found.get(name))
             mark = "ok " if read and found == len(read) else ("-- " if not found else "~  ")
@@ -587,7 +592,20 @@ def doctor_text(report: Any) -> str:
     if report.cassette:
         lines.append(f"pages saved as a cassette in {report.cassette} (attach it to a bug "
                      "report)")
-    lines.append("verdict: " + ("the parsers read every page" if report.ok else
-                                "a page lacks a field every page has: the registry may have "
-                                "changed its layout (see above)"))
+    lines.append("verdict: " + _doctor_verdict(report))
     return "\n".join(lines)
+
+
+def _doctor_verdict(report: Any) -> str:
+    unfetched, pages = len(report.unfetched), len(report.pages)
+    if pages and unfetched == pages:
+        return ("no registry could be reached (see above): nothing is known of the "
+                "parsers; check the network, then run it again")
+    parsed = [page for page in report.pages if page.fetched]
+    if not all(page.ok for page in parsed):
+        return ("a page lacks a field every page has: the registry may have changed its "
+                "layout (see above)")
+    if unfetched:
+        return (f"the pages fetched parse; {unfetched} could not be fetched (see above): "
+                "run it again later")
+    return "the parsers read every page"

@@ -41,6 +41,7 @@ class PageHealth:
     error: str | None = None
     found: dict[str, bool] = field(default_factory=dict)
     unknown_labels: list[str] = field(default_factory=list)
+    fetched: bool = True  # False: the registry could not be asked; the parser untested
 
     @property
     def missing_required(self) -> list[str]:
@@ -52,7 +53,8 @@ class PageHealth:
 
     def to_dict(self) -> dict[str, Any]:
         return {"registry": self.registry, "language": self.language, "trial": self.trial,
-                "url": self.url, "ok": self.ok, "error": self.error, "found": self.found,
+                "url": self.url, "ok": self.ok, "fetched": self.fetched, "error": self.error,
+                "found": self.found,
                 "missing_required": self.missing_required,
                 "unknown_labels": self.unknown_labels}
 
@@ -69,8 +71,15 @@ class DoctorReport:
     def ok(self) -> bool:
         return all(page.ok for page in self.pages)
 
+    @property
+    def unfetched(self) -> list[PageHealth]:
+        """Pages the registry never gave (no network, a block, an outage): they say
+        nothing of the parsers."""
+        return [page for page in self.pages if not page.fetched]
+
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "live": self.live, "cassette": self.cassette,
+                "unfetched": len(self.unfetched),
                 "pages": [page.to_dict() for page in self.pages],
                 "unknown_labels_seen": self.unknown_labels,
                 "listing_disagreements": self.listing_disagreements}
@@ -116,9 +125,10 @@ def live(monitor: Monitor, texts: Sequence[str], out: Path) -> DoctorReport:
     pages = []
     for page in recorded_pages(monitor, texts or LIVE_DEFAULTS, out):
         health = PageHealth(page.registry, page.language, page.trial, page.url,
-                            error=page.error)
+                            error=page.error, fetched=page.fetched)
         if page.derived is not None:
             health.found = found_fields(page.derived.record)
             health.unknown_labels = list(page.derived.unknown_labels)
         pages.append(health)
-    return DoctorReport(pages, live=True, cassette=str(out))
+    saved = any(page.fetched for page in pages)  # a cassette of nothing helps nobody
+    return DoctorReport(pages, live=True, cassette=str(out) if saved else None)
