@@ -385,8 +385,8 @@ id = "R000047329"
             missing = cli(config, *command)
             assert missing.returncode == 2, (command, missing.stderr)
             assert missing.stderr.strip().splitlines()[-1].startswith(
-                "error: environment variable CTR_TEST_HOOK_SECRET (the webhook signing key "
-                "of webhook hook")
+                "error: environment variable CTR_TEST_HOOK_SECRET (the signing key of "
+                "webhook hook")
             outputs.append(missing)
     assert len(smtp.messages) == 2  # the change, and the test alert
     everything = "".join(o.stdout + o.stderr for o in outputs)

@@ -470,3 +470,16 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
         finally:
             os.close(write_end)
         assert (writer.returncode, writer.stderr.decode()) == (0, ""), command
+
+
+def test_japanese_folds_between_characters_but_keeps_dates_and_hosts_whole():
+    from monitor.cli.render import cells, fold
+
+    text = "待機中：center6.umin.ac.jp に接続できません（2025-06-10以降）"
+    for room in (12, 16, 24, 40):
+        lines = fold(text, room)
+        assert all(cells(line) <= room for line in lines), lines
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert any("2025-06-10" in line for line in lines), lines
+        assert any("center6.umin.ac" in line for line in lines), lines
+    assert fold("x" * 30 + "あ", 7)[0] == "x" * 7  # longer than a line: cut where it must

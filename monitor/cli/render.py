@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 WIDE = 110  # below this, tables fold into compact blocks
+PIPED_WIDTH = 10_000  # piped output: as wide as its longest line
+_LIST_SEPARATOR = {"en": "; ", "ja": "。"}  # between the sentences of one cell
+_WORD_SEPARATOR = {"en": ", ", "ja": "、"}  # between the words of a list
 
 
 def to_json(data: Any) -> str:
@@ -91,10 +95,10 @@ def quiet_stdout() -> None:
 
 
 def width() -> int:
-    """The terminal's width; wide when output is piped, so that a script reading it
-    never gets IDs cut or wrapped."""
+    """The terminal's width; unbounded in practice when output is piped, so that a
+    script or a pager reading it never gets a line cut or wrapped."""
     if not sys.stdout.isatty():
-        return 200
+        return PIPED_WIDTH
     return shutil.get_terminal_size((100, 24)).columns
 
 
@@ -226,15 +230,16 @@ def consistency_cell(entry: TrialOverview, lang: str) -> str:
         elif pair.state == "agree":
             parts.append(phrase("pair_agrees", lang, other=other))
         else:
-            fields = ", ".join(field_name(d.field, lang) for d in pair.disagreements)
+            fields = _WORD_SEPARATOR[lang].join(field_name(d.field, lang)
+                                                for d in pair.disagreements)
             parts.append(phrase("pair_differs", lang, other=other, fields=fields))
-    return "; ".join(parts)
+    return _LIST_SEPARATOR[lang].join(parts)
 
 
 def flags_text(entry: TrialOverview, lang: str) -> str:
     """Overdue record flags (a record that looks abandoned)."""
-    return "; ".join(overdue_flag_text(flag, lang, entry.row.registry)
-                     for flag in entry.overdue)
+    return _LIST_SEPARATOR[lang].join(overdue_flag_text(flag, lang, entry.row.registry)
+                                      for flag in entry.overdue)
 
 
 def overdue_flag_text(flag: Any, lang: str, registry: str | None = None) -> str:
@@ -264,7 +269,7 @@ def trials_view(console: Screen, entries: Sequence[TrialOverview], lang: str) ->
                        row.registry),
             (entry.record.date_last_modified if entry.record else None) or "—",
             str(entry.versions), short_time(row.last_checked_at, lang),
-            health_text(entry, lang) + (f"; {flags}" if flags else ""),
+            health_text(entry, lang) + (_LIST_SEPARATOR[lang] + flags if flags else ""),
             consistency_cell(entry, lang)])
     if not print_table(console, headers, rows, folding=(6, 7), least=24):
         # too narrow for health and links to read as columns: a few lines a trial
@@ -371,19 +376,31 @@ def wrap(text: str, columns: int, pad: str) -> list[str]:
     return [pad + line for line in fold(text, max(20, columns - cells(pad)))]
 
 
+# units a line of Japanese breaks between: ASCII words, spaces, any other character
+_FOLD_UNITS = re.compile(r"[!-~]+|\s+|.", re.DOTALL)
+
+
 def fold(text: str, room: int) -> list[str]:
     """``text`` in lines of at most ``room`` cells (at least one line)."""
     if cells(text) <= room:
         return [text]
     if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
+        # Japanese breaks between any two characters, but a date, a host or an ID
+        # written in ASCII stays whole unless it is longer than a line
         lines, current = [], ""
-        for ch in text:
-            if cells(current + ch) > room:
-                lines.append(current)
-                current = ch
-            else:
-                current += ch
-        return [*lines, current] if current else lines
+        for unit in _FOLD_UNITS.findall(text):
+            if cells(current + unit) <= room:
+                current += unit
+                continue
+            if current.strip():
+                lines.append(current.rstrip())
+            current = "" if unit.isspace() else unit
+            while cells(current) > room:  # longer than a line: cut where it must be
+                cut = next(n for n in range(len(current), 0, -1)
+                           if cells(current[:n]) <= room)
+                lines.append(current[:cut])
+                current = current[cut:]
+        return [*lines, current] if current.strip() else lines or [""]
     return textwrap.wrap(text, room, break_long_words=True, break_on_hyphens=False) or [""]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.errors import InputError
 from monitor.registries.base import FetchText, Registry, RegistrySettings, TrialRef
@@ -37,7 +38,8 @@ def parse_trial_input(text: str, registries: Mapping[str, Registry]) -> TrialRef
         if ref is not None:
             return ref
     forms = ", ".join(registry.id_example for registry in registries.values())
-    if cleaned.lower().startswith(("http://", "https://")):
+    host = urlsplit(cleaned).hostname if "://" in cleaned else None
+    if host and any(host in registry.hosts for registry in registries.values()):
         raise InputError(f"{text!r} is not the page of a trial this monitor reads (is its "
                          f"trial ID whole?): give the ID itself ({forms}) or the URL of the "
                          "trial's page as the registry shows it")
