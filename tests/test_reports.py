@@ -481,5 +481,6 @@ def test_japanese_folds_between_characters_but_keeps_dates_and_hosts_whole():
         assert all(cells(line) <= room for line in lines), lines
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         assert any("2025-06-10" in line for line in lines), lines
-        assert any("center6.umin.ac" in line for line in lines), lines
+        if room >= len("center6.umin.ac.jp"):
+            assert any("center6.umin.ac.jp" in line for line in lines), lines
     assert fold("x" * 30 + "あ", 7)[0] == "x" * 7  # longer than a line: cut where it must
