@@ -333,7 +333,7 @@ def seed_listing_rows(version: int) -> list[dict[str, str]]:
                     "autologous bone marrow mesenchymal stem cells (LS-ABMSC1) in patients with "
                     "decompensated liver cirrhosis (Phase I / II study)",
         "conditions_ja": "非代償性肝硬変", "conditions_en": "Decompensated liver cirrhosis",
-        "target_sample_size": "10",
+        "target_sample_size": "10", "date_registered": "2020/08/19",  # as its page says
         "status_ja": "一般募集中" if version == 1 else "募集終了",
         "status_en": "Open public recruiting" if version == 1 else "No longer recruiting",
         "date_last_modified": "2025/03/03 10:12:55" if version == 1 else "2025/06/10 09:01:02",
@@ -349,7 +349,8 @@ def seed_listing_rows(version: int) -> list[dict[str, str]]:
                                 "randomised controlled trial",
                     "conditions_ja": "肝硬変", "conditions_en": "Liver cirrhosis",
                     "status_ja": "一般募集中", "status_en": "Open public recruiting",
-                    "date_registered": "2025/06/09"})
+                    "date_registered": "2025/06/09",
+                    "date_last_modified": "2025/06/09 17:30:00"})
         rows.append(new)
     return rows
 

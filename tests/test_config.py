@@ -184,8 +184,8 @@ to = ["a@example.org"]
     problems = environment_problems(config, {"CTR_HOOK_URL": "https://x.org/h",
                                              "CTR_SMTP_PASSWORD": ""})
     assert len(problems) == 2
-    assert problems[0].startswith("environment variable CTR_HOOK_SECRET (the webhook "
-                                  "signing key of webhook webhook-1")
+    assert problems[0].startswith("environment variable CTR_HOOK_SECRET (the signing key "
+                                  "of webhook webhook-1")
     assert "is not set" in problems[0]
     assert "CTR_SMTP_PASSWORD" in problems[1] and "is empty" in problems[1]
     assert environment_problems(config, {"CTR_HOOK_URL": "https://x.org/h",

@@ -171,8 +171,9 @@ def test_one_conditional_request_a_pass_and_pages_only_for_changes(tmp_path, reg
     [changed] = [p for p in third.pages if p.outcome == "changed"]
     assert [(c.field, c.old, c.new) for c in changed.changes][:1] == [
         ("status", "recruiting", "active_not_recruiting")]
-    assert third.listings[0].registered == [{"query": "liver cirrhosis",
-                                              "trial_id": matching["trial_id"]}]
+    assert [(m["query"], m["trial_id"], m["status"])
+            for m in third.listings[0].registered] == [
+        ("liver cirrhosis", matching["trial_id"], "recruiting")]
     monitor.deliver_alerts()
     events = [r.json() for r in receiver.accepted]
     registered = [e for e in events if e["event"] == "trial.registered"]

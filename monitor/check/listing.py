@@ -98,7 +98,7 @@ def refresh_listing(monitor: Monitor, registry: Registry, bulk: BulkListing) -> 
 
 
 def announce(monitor: Monitor, store: Store, new: list[ListingEntry], *, baseline: bool,
-             now: str) -> list[dict[str, str]]:
+             now: str) -> list[dict[str, str | None]]:
     """Trials new to the listing (``new``: those whose text contains a query's words)
     that match a ``[[query]]``: one ``trial.registered`` alert each (none on the first
     read, the baseline), watched if ``auto_watch``."""
@@ -128,7 +128,10 @@ def announce(monitor: Monitor, store: Store, new: list[ListingEntry], *, baselin
                 except ValueError:
                     url = None
             notifier.registered(query.name, entry, url)
-            registered.append({"query": query.name, "trial_id": entry.trial_id})
+            registered.append({
+                "query": query.name, "registry": entry.registry, "trial_id": entry.trial_id,
+                "status": entry.status, "title_en": entry.title_en or entry.title_public_en,
+                "title_ja": entry.title_ja or entry.title_public_ja, "url": url})
             if query.auto_watch and ref is not None:
                 row = store.trials.find(ref)
                 if row is None or not row.watched:

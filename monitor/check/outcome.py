@@ -83,7 +83,7 @@ class ListingOutcome:
     rows: int = 0
     new_trials: int = 0
     error: str | None = None
-    registered: list[dict[str, Any]] = field(default_factory=list)
+    registered: list[dict[str, Any]] = field(default_factory=list)  # new query matches
 
 
 @dataclass

@@ -139,6 +139,14 @@ def check(ctx: click.Context, ids: tuple[str, ...], full: bool, fmt: str,
         for pair in result.pairs:
             for line in render.pair_line(pair, lang):
                 click.echo(line)
+        for listing in result.listings:  # new trials in the user's field, alerted or not
+            for match in listing.registered:
+                click.echo(phrase(
+                    "new_match", lang, registry=registry_name(match["registry"], lang),
+                    query=match["query"], trial=match["trial_id"],
+                    status=status_label(match["status"], lang, match["registry"]),
+                    title=(match[f"title_{lang}"] or match["title_en"] or match["title_ja"]
+                           or "")).rstrip())
     for host in result.paused:
         click.echo(render.host_line(host, lang), err=True)
     unreachable = [page for page in result.deferred if page.reason == "unreachable"]
@@ -193,7 +201,7 @@ def diff(ctx: click.Context, trial: str, from_version: int | None, to_version: i
          language: str | None, fmt: str, lang: str | None) -> None:
     """What changed between two versions (default: the last change), and the last change
     of each linked twin, each labelled by registry."""
-    from monitor.report.render import changes_markdown
+    from monitor.report.render import changes_markdown, md
 
     monitor = options(ctx).open(read_only=True)
     words = output_language(monitor, lang)
@@ -206,9 +214,12 @@ def diff(ctx: click.Context, trial: str, from_version: int | None, to_version: i
              "to_version": part.newer.number}
             for part in parts for change in part.changes]))
     elif fmt == "markdown":
-        click.echo("\n\n".join(changes_markdown(render.diff_title(part, words),
-                                                part.changes, words, part.row.registry)
-                                for part in parts))
+        click.echo("\n\n".join(
+            f"### {md(render.diff_title(part, words))}"
+            if part.only_one_version  # the title says there is nothing to compare
+            else changes_markdown(render.diff_title(part, words), part.changes, words,
+                                  part.row.registry)
+            for part in parts))
     else:
         for part in parts:
             click.echo(render.diff_title(part, words))

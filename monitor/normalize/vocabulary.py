@@ -277,6 +277,8 @@ PHRASES: dict[str, Words] = {
                            "登録一覧に「{name}」に合う試験はありません（一覧は `ctr-monitor check` "
                            "で読み込まれます）"),
     "registered_on": Words("registered {date}", "登録 {date}"),
+    "new_match": Words("new in {registry}, matching query {query}: {trial} ({status}) {title}",
+                       "{registry}の新規登録がクエリ「{query}」に一致：{trial}（{status}）{title}"),
     "listing_failed": Words("{registry}'s daily listing could not be read ({error}): "
                             "every page was fetched instead",
                             "{registry}の日次一覧を読めませんでした（{error}）：代わりに各ページを"
