@@ -484,3 +484,19 @@ def test_japanese_folds_between_characters_but_keeps_dates_and_hosts_whole():
         if room >= len("center6.umin.ac.jp"):
             assert any("center6.umin.ac.jp" in line for line in lines), lines
     assert fold("x" * 30 + "あ", 7)[0] == "x" * 7  # longer than a line: cut where it must
+
+
+def test_a_check_held_by_its_host_reads_in_the_reader_s_language():
+    from monitor.check.outcome import PageOutcome
+    from monitor.cli.render import outcome_line
+    from monitor.store import TrialRow
+
+    row = TrialRow(id=1, registry="umin", trial_id="UMIN000041461", keys=(), title=None,
+                   status=None, date_last_modified=None, watched=True, watch_source="cli",
+                   added_input="x", added_at="", last_checked_at=None, last_success_at=None,
+                   consecutive_failures=0, last_error=None)
+    held = PageOutcome(row, None, "deferred", error="cannot reach center6.umin.ac.jp (dns)",
+                       reason="unreachable", host="center6.umin.ac.jp")
+    assert outcome_line(held, "ja") == \
+        "UMIN000041461 (UMIN-CTR)  延期：center6.umin.ac.jpに接続できません"
+    assert outcome_line(held, "en").endswith("deferred: cannot reach center6.umin.ac.jp (dns)")

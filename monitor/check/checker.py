@@ -245,7 +245,7 @@ class Checker:
                     duration_ms=fetched.duration_ms, status_code=error.status_code,
                     reason=error.reason, error=str(error)))
         return PageOutcome(row, language, "deferred", url, error=str(error),
-                           reason=error.reason)
+                           reason=error.reason, host=error.host)
 
     def _finish(self, row: TrialRow, outcomes: list[PageOutcome]) -> None:
         """Update the trial's health and queue its alerts, inside the check's

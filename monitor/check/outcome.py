@@ -28,6 +28,7 @@ class PageOutcome:
     error: str | None = None
     reason: str | None = None
     record: TrialRecord | None = None
+    host: str | None = None  # deferred: the paused host that holds the check
 
     @property
     def failed(self) -> bool:
@@ -46,7 +47,7 @@ class PageOutcome:
             "trial": self.label, "registry": self.trial.registry, "language": self.language,
             "outcome": self.outcome, "url": self.url, "version": self.version,
             "changes": [change.to_dict() for change in self.changes],
-            "error": self.error, "reason": self.reason,
+            "error": self.error, "reason": self.reason, "host": self.host,
         }
 
 

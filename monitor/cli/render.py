@@ -126,7 +126,11 @@ def outcome_line(outcome: PageOutcome, lang: str) -> str:
     if outcome.outcome == "failed":
         return f"{where}  {phrase('check_failed', lang, error=outcome.error)}"
     if outcome.outcome == "deferred":
-        return f"{where}  {phrase('check_deferred', lang, error=outcome.error)}"
+        error = outcome.error
+        if lang != "en" and outcome.reason in ("unreachable", "blocked") and outcome.host:
+            # the host's state in the reader's words; the English detail is in the log
+            error = f"{outcome.host}{phrase(f'host_{outcome.reason}', lang)}"
+        return f"{where}  {phrase('check_deferred', lang, error=error)}"
     record = outcome.record
     summary = phrase("status_line", lang,
                      status=value_text("status", record.status if record else None, lang,
