@@ -439,11 +439,17 @@ def test_alerts_table_at_any_width():
         "error"]
     assert "webhook-1" in wide.getvalue()
     lines = narrow.getvalue().splitlines()
-    assert lines[0] == "pending  trial.changed  UMIN000041461"
+    assert lines[0] == "waiting  trial changed  UMIN000041461"
     assert all(cells(line) <= 80 for line in lines)
     text = " ".join(narrow.getvalue().split())
     assert "channel webhook-1 · attempts 3" in text
     assert "last error: HTTP 503 from hooks.example.org: Service Unavailable" in text
+    japanese = io.StringIO()
+    alerts_table(PlainScreen(width=40, file=japanese), rows, "ja")
+    lines = japanese.getvalue().splitlines()
+    assert lines[0] == "送信待ち  試験の変更  UMIN000041461"
+    assert all(cells(line) <= 40 for line in lines), lines
+    assert "最後のエラー：HTTP 503" in "".join(lines).replace("    ", "")
 
 
 def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):

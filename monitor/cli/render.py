@@ -23,7 +23,7 @@ from monitor import AlertRow, HostRow
 from monitor.check.outcome import PageOutcome, PairOutcome
 from monitor.diff.changes import Change
 from monitor.diff.text import format_text, line_changes
-from monitor.normalize.vocabulary import phrase
+from monitor.normalize.vocabulary import delivery_label, event_label, phrase
 from monitor.report.format import (
     agreement_text,
     disagreement_text,
@@ -43,6 +43,7 @@ WIDE = 110  # below this, tables fold into compact blocks
 PIPED_WIDTH = 10_000  # piped output: as wide as its longest line
 _LIST_SEPARATOR = {"en": "; ", "ja": "。"}  # between the sentences of one cell
 _WORD_SEPARATOR = {"en": ", ", "ja": "、"}  # between the words of a list
+_COLON = {"en": ": ", "ja": "："}
 
 
 def to_json(data: Any) -> str:
@@ -526,10 +527,10 @@ def status_view(console: Console, report: StatusReport, lang: str) -> None:
 
 
 def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
-    headers = ["status", "event", "trial", "channel", "attempts", "queued", "next try",
-               "last error"]
+    headers = [phrase(f"col_alert_{key}", lang) for key in (
+        "status", "event", "trial", "channel", "attempts", "queued", "next", "error")]
     cells_ = [[
-        row.status, row.event,
+        delivery_label(row.status, lang), event_label(row.event, lang),
         str(row.payload.get("trial_id") or row.payload.get("host") or ""), row.channel,
         str(row.attempts), short_time(row.created_at, lang),
         short_time(row.next_attempt_at, lang) if row.status == "pending" else "—",
@@ -538,14 +539,11 @@ def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
         return
     # a narrow terminal: each alert in a few lines, every field named
     blocks = []
-    wrap = max(20, console.width - 4)
     for cell in cells_:
         lines = ["  ".join(cell[:3])]
-        lines += textwrap.wrap(f"{headers[3]} {cell[3]} · {headers[4]} {cell[4]} · "
-                               f"{headers[5]} {cell[5]} · {headers[6]} {cell[6]}", wrap,
-                               initial_indent="    ", subsequent_indent="    ")
-        lines += textwrap.wrap(f"{headers[7]}: {cell[7]}", wrap, initial_indent="    ",
-                               subsequent_indent="    ")
+        lines += wrap(f"{headers[3]} {cell[3]} · {headers[4]} {cell[4]} · "
+                      f"{headers[5]} {cell[5]} · {headers[6]} {cell[6]}", console.width, "    ")
+        lines += wrap(f"{headers[7]}{_COLON[lang]}{cell[7]}", console.width, "    ")
         blocks.append("\n".join(lines))
     write_lines(console, blocks)
 

@@ -8,6 +8,7 @@ from monitor.cli import render
 from monitor.cli.context import options
 from monitor.cli.trials import FORMATS, LANG, output_language
 from monitor.errors import InputError
+from monitor.normalize.vocabulary import phrase
 from monitor.report import views
 
 
@@ -57,8 +58,10 @@ def status(ctx: click.Context, fmt: str, lang: str | None) -> None:
               help="Revive given-up alerts and try every waiting alert now.")
 @click.option("--all", "show_all", is_flag=True, help="Include delivered alerts.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@LANG
 @click.pass_context
-def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str) -> None:
+def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str,
+           lang: str | None) -> None:
     """The alert backlog: alerts waiting to be retried, and those given up on."""
     if ctx.invoked_subcommand is not None:
         return
@@ -80,13 +83,13 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str) -> None:
              "trial_id": row.payload.get("trial_id"), "host": row.payload.get("host")}
             for row in rows]))
         return
+    lang = output_language(monitor, lang)
     if not monitor.channels:
-        click.echo("no alert channels configured: add [[alerts.webhook]] or [alerts.email] "
-                   "to the config")
+        click.echo(phrase("no_channels", lang))
     if not rows:
-        click.echo("no alerts waiting or given up")
+        click.echo(phrase("no_alerts", lang))
         return
-    render.alerts_table(render.PlainScreen(), rows, "en")
+    render.alerts_table(render.PlainScreen(), rows, lang)
 
 
 @alerts.command(name="test")
@@ -95,8 +98,7 @@ def alerts_test(ctx: click.Context) -> None:
     """Send a sample alert through every configured channel and report each result."""
     monitor = options(ctx).open(read_only=True)
     if not monitor.channels:
-        raise InputError("no alert channels configured: add [[alerts.webhook]] or "
-                         "[alerts.email] to the config")
+        raise InputError(phrase("no_channels", "en"))
     monitor.require_secrets()
     results = monitor.test_alerts()
     for channel, ok, detail in results:

@@ -123,6 +123,27 @@ SEVERITY_WORDS: dict[str, Words] = {
     "low": Words("Low", "低"),
 }
 
+# Alert events and delivery states as the `alerts` table shows them (the identifiers stay
+# in JSON and in the webhooks' payloads).
+EVENT_WORDS: dict[str, Words] = {
+    "trial.changed": Words("trial changed", "試験の変更"),
+    "consistency.changed": Words("registries disagree", "登録間の不一致"),
+    "trial.fetch_failing": Words("checks failing", "確認の失敗"),
+    "trial.recovered": Words("checks work again", "確認の回復"),
+    "trial.overdue": Words("not checked in time", "確認の遅れ"),
+    "trial.overdue_recovered": Words("checked again", "確認の再開"),
+    "trial.registered": Words("new trial in a query", "クエリに一致する新規試験"),
+    "registry.blocked": Words("registry blocks us", "登録サイトによる遮断"),
+    "registry.unblocked": Words("registry answers again", "登録サイトの遮断解除"),
+    "listing.failing": Words("daily listing unreadable", "日次一覧の読込失敗"),
+    "listing.recovered": Words("daily listing read again", "日次一覧の回復"),
+}
+DELIVERY_WORDS: dict[str, Words] = {
+    "pending": Words("waiting", "送信待ち"),
+    "dead": Words("given up", "送信断念"),
+    "delivered": Words("delivered", "送信済み"),
+}
+
 LANGUAGE_WORDS: dict[str, Words] = {
     "en": Words("English", "英語"),
     "ja": Words("Japanese", "日本語"),
@@ -279,6 +300,19 @@ PHRASES: dict[str, Words] = {
     "registered_on": Words("registered {date}", "登録 {date}"),
     "new_match": Words("new in {registry}, matching query {query}: {trial} ({status}) {title}",
                        "{registry}の新規登録がクエリ「{query}」に一致：{trial}（{status}）{title}"),
+    "no_channels": Words("no alert channels configured: add [[alerts.webhook]], "
+                         "[alerts.email] or [[alerts.apprise]] to the config",
+                         "通知先が設定されていません：設定ファイルに[[alerts.webhook]]、"
+                         "[alerts.email]、[[alerts.apprise]]のいずれかを追加してください"),
+    "no_alerts": Words("no alerts waiting or given up", "送信待ち・送信断念の通知はありません"),
+    "col_alert_status": Words("status", "状態"),
+    "col_alert_event": Words("event", "内容"),
+    "col_alert_trial": Words("trial", "試験"),
+    "col_alert_channel": Words("channel", "送信先"),
+    "col_alert_attempts": Words("attempts", "試行"),
+    "col_alert_queued": Words("queued", "登録日時"),
+    "col_alert_next": Words("next try", "次回の試行"),
+    "col_alert_error": Words("last error", "最後のエラー"),
     "listing_failed": Words("{registry}'s daily listing could not be read ({error}): "
                             "every page was fetched instead",
                             "{registry}の日次一覧を読めませんでした（{error}）：代わりに各ページを"
@@ -395,6 +429,17 @@ def status_label(status: str | None, lang: str, registry: str | None = None) -> 
     words = registry_words(registry)
     found = (words.statuses.get(status) if words else None) or STATUS_WORDS.get(status)
     return found.get(lang) if found else status
+
+
+def event_label(event: str, lang: str) -> str:
+    """An alert event in words; one without words as its identifier."""
+    found = EVENT_WORDS.get(event)
+    return found.get(check_language(lang)) if found else event
+
+
+def delivery_label(status: str, lang: str) -> str:
+    found = DELIVERY_WORDS.get(status)
+    return found.get(check_language(lang)) if found else status
 
 
 def severity_label(severity: str, lang: str) -> str:
