@@ -280,7 +280,9 @@ class Monitor:
         rows = [self.find(text) for text in texts] if texts else self.watched()
         if not rows:
             raise InputError("no trials watched: add one with `ctr-monitor add UMIN000041461`,"
-                             " or list it under [[watch]] in the config")
+                             " or list it under [[watch]] in the config"
+                             + ("" if self.config.path else " (no config.toml in this "
+                                "folder: the defaults apply; give --config PATH)"))
         result = self.run_pass(self.groups(rows), full=full or bool(texts), progress=progress)
         self.prune_fetch_log_if_due()
         return result

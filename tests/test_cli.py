@@ -342,3 +342,12 @@ def test_ids_typed_full_width_and_urls_without_their_id(tmp_path):
         broken.output
     nothing = run("search", '"', config=config)
     assert nothing.exit_code == 2 and "has no letter or digit" in nothing.output
+
+
+def test_no_config_in_the_folder_is_said_where_nothing_is_watched(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    listed = run("list")
+    assert listed.exit_code == 0
+    assert "(no config.toml in this folder: the defaults apply" in listed.output
+    checked = run("check")
+    assert checked.exit_code == 2 and "no config.toml in this folder" in checked.output

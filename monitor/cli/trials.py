@@ -60,6 +60,8 @@ def list_trials(ctx: click.Context, fmt: str, lang: str | None) -> None:
         return
     if not entries:
         click.echo(phrase("no_watches", lang))
+        if monitor.config.path is None:
+            click.echo(phrase("no_config_here", lang))
         return
     render.trials_view(render.PlainScreen(), entries, lang)
 

@@ -275,6 +275,10 @@ PHRASES: dict[str, Words] = {
     "first_version": Words("first version", "最初の版"),
     "history_modified": Words("modified {date}", "最終更新 {date}"),
     "history_size": Words("size {size}", "目標 {size}"),
+    "no_config_here": Words("(no config.toml in this folder: the defaults apply; give "
+                            "--config PATH to use yours)",
+                            "（このフォルダに config.toml がないため既定値を使っています："
+                            "--config PATH で設定ファイルを指定してください）"),
     "no_watches": Words("no trials watched: add one with `ctr-monitor add UMIN000041461`, "
                         "or list it under [[watch]] in the config",
                         "監視中の試験はありません：`ctr-monitor add UMIN000041461` で追加するか、"
