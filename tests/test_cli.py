@@ -351,3 +351,19 @@ def test_no_config_in_the_folder_is_said_where_nothing_is_watched(tmp_path, monk
     assert "(no config.toml in this folder: the defaults apply" in listed.output
     checked = run("check")
     assert checked.exit_code == 2 and "no config.toml in this folder" in checked.output
+
+
+def test_command_line_mistakes_are_one_line_too(tmp_path):
+    import subprocess
+    import sys
+
+    for args, words in ((["list", "--bogus"], "No such option '--bogus'"),
+                        (["frobnicate"], "No such command 'frobnicate'"),
+                        (["parse", "x.html"], "Missing option '--registry'. Choose from: "
+                                              "jrct, umin")):
+        result = subprocess.run([sys.executable, "-m", "monitor", *args], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), \
+            result.stderr
+        assert words in result.stderr and "--help`)" in result.stderr

@@ -8,6 +8,7 @@ MonitorError ends the command with ``error: <one line>`` on stderr and a non-zer
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,23 @@ for _command in (trials.add, trials.remove, trials.list_trials, trials.check,
 
 
 def main() -> None:
-    cli(prog_name="ctr-monitor")
+    """The ``ctr-monitor`` command. A mistake in the command line itself (an unknown
+    option, a missing argument, a value not among the choices) is one line too, naming
+    where to look, instead of click's usage block."""
+    try:
+        code = cli.main(prog_name="ctr-monitor", standalone_mode=False)
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else "ctr-monitor"
+        message = " ".join(error.format_message().split()).rstrip(".")
+        click.echo(f"error: {message} (see `{where} --help`)", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["cli", "main"]

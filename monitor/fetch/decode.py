@@ -106,15 +106,17 @@ def _candidates(content: bytes, content_type: str | None) -> list[str]:
 
 def decode_html(content: bytes, content_type: str | None, url: str) -> str:
     """The page's text; FetchError for an empty, non-HTML, undecodable or garbled body."""
+    answered = "returned" if "://" in url else "holds"  # a server's answer, or a file
     if not content.strip():
-        raise FetchError(f"{url} returned an empty body", reason="empty")
+        raise FetchError(f"{url} {answered} an empty body" if "://" in url
+                         else f"{url} is empty", reason="empty")
     kind = media_type(content_type)
     if kind not in _HTML_TYPES or content.startswith(_BINARY_MAGIC) or b"\x00" in content[:2048]:
         shown = kind or "binary data"
-        raise FetchError(f"{url} returned {shown}, not an HTML page", reason="not_html")
+        raise FetchError(f"{url} {answered} {shown}, not an HTML page", reason="not_html")
     text = _decode(content, content_type, url)
     if "<" not in text[:4096]:
-        raise FetchError(f"{url} returned text that is not HTML", reason="not_html")
+        raise FetchError(f"{url} {answered} text that is not HTML", reason="not_html")
     return text
 
 
