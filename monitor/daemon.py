@@ -42,6 +42,7 @@ RESYNC_EVERY = 10.0  # seconds between looks for watches added or removed meanwh
 NEW_WATCH_DELAY = 5.0  # a watch never checked is checked within this (plus a resync)
 LISTING_EVERY = 6 * 3600.0  # registry listings change daily; a conditional GET is cheap
 PRUNE_EVERY = 3600.0  # looks hourly; prunes once a day
+PAUSE_RETRY_SPREAD = 60.0  # checks held by a host pause start within this after it ends
 
 
 class HeapTrimmer:
@@ -359,6 +360,9 @@ class Daemon:
                      _count(len(pair.opened), "disagreement", "disagreements"),
                      len(pair.closed))
         job = self.scheduler.get_job(key)
+        held = {page.host for page in pages if page.deferred and page.host}
+        if held and job is not None:
+            self._retry_after_pause(job, held)
         if job is not None and job.next_run_time is not None:
             watched = [row.id for row in self.monitor.store.trials.many(members)
                        if row.watched]
@@ -366,6 +370,18 @@ class Daemon:
         log.debug("check of %s took %.1fs", job.name if job else key,
                   time.monotonic() - started)
         self._deliver()
+
+    def _retry_after_pause(self, job: Any, hosts: set[str]) -> None:
+        """A check held by a paused host runs again soon after the pause ends (spread
+        over a minute; the host's pace orders them), not a whole interval later: a
+        15-minute firewall block must not cost its trials six hours."""
+        ends = [timestamp(row.until) for row in self.monitor.store.hosts.all()
+                if row.host in hosts and row.until]
+        if not ends:
+            return
+        retry = max(min(ends), self.clock()) + random.uniform(0, PAUSE_RETRY_SPREAD)
+        if job.next_run_time is None or retry < job.next_run_time.timestamp():
+            job.modify(next_run_time=datetime.fromtimestamp(retry, UTC))
 
     def _deliver(self) -> None:
         if self.stop_event.is_set():

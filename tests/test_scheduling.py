@@ -284,3 +284,37 @@ def test_the_watch_fingerprint_tells_sets_apart_that_sums_would_not(monitor):
             store.trials.watch(TrialRef("umin", trial_id=f"UMIN{n:09d}"), source="cli",
                                typed="x")
     assert store.trials.watch_fingerprint() != before
+
+
+def test_a_check_held_by_a_paused_host_runs_again_when_the_pause_ends(monitor, monkeypatch):
+    """A 15-minute block must not cost its trials a whole interval (here 1 hour)."""
+    from monitor.check.outcome import PageOutcome
+    from monitor.store import HostRow
+
+    store = monitor.store
+    first, second = store.trials.watched()
+    daemon = Daemon(monitor)
+    daemon._schedule_groups()
+    now = time.time()
+    with store.transaction():
+        store.hosts.save(HostRow(host="center6.umin.ac.jp", kind="blocked",
+                                 since=iso_time(now), until=iso_time(now + 900),
+                                 cooldown=900))
+    held = PageOutcome(first, None, "deferred", error="paused", reason="blocked",
+                       host="center6.umin.ac.jp")
+    monkeypatch.setattr(monitor, "check_group", lambda members: ([held], []))
+    key = f"group-{first.id}"
+    from datetime import UTC, datetime
+
+    for job in jobs(daemon).values():  # as when a run has begun: the next is an interval on
+        job.modify(next_run_time=datetime.fromtimestamp(now + 3600, UTC))
+    daemon._check(key, [first.id])
+    retry = jobs(daemon)[key].next_run_time.timestamp()
+    assert now + 899 <= retry <= now + 961
+    assert store.trials.get(first.id).next_check_at == iso_time(retry)
+    # a check that went through keeps its interval
+    done = PageOutcome(second, "en", "unchanged")
+    monkeypatch.setattr(monitor, "check_group", lambda members: ([done], []))
+    before = jobs(daemon)[f"group-{second.id}"].next_run_time
+    daemon._check(f"group-{second.id}", [second.id])
+    assert jobs(daemon)[f"group-{second.id}"].next_run_time == before
