@@ -490,6 +490,7 @@ def test_japanese_folds_between_characters_but_keeps_dates_and_hosts_whole():
         if room >= len("center6.umin.ac.jp"):
             assert any("center6.umin.ac.jp" in line for line in lines), lines
     assert fold("x" * 30 + "あ", 7)[0] == "x" * 7  # longer than a line: cut where it must
+    assert fold("あいう", 1) == ["あ", "い", "う"]  # narrower than a kanji: one a line
 
 
 def test_a_check_held_by_its_host_reads_in_the_reader_s_language():

@@ -401,8 +401,8 @@ def fold(text: str, room: int) -> list[str]:
                 lines.append(current.rstrip())
             current = "" if unit.isspace() else unit
             while cells(current) > room:  # longer than a line: cut where it must be
-                cut = next(n for n in range(len(current), 0, -1)
-                           if cells(current[:n]) <= room)
+                cut = next((n for n in range(len(current), 1, -1)
+                            if cells(current[:n]) <= room), 1)  # at least one character
                 lines.append(current[:cut])
                 current = current[cut:]
         return [*lines, current] if current.strip() else lines or [""]
