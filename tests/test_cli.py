@@ -148,7 +148,7 @@ def test_check_history_diff(httpx_mock, config):
     run("add", "UMIN000041461", config=config)
     first = run("check", config=config)
     assert first.exit_code == 0
-    assert first.output == ("UMIN000041461 (UMIN-CTR) [en]  first version stored (Status: Open "
+    assert first.output == ("UMIN000041461 (UMIN-CTR) [en]  first version stored (Recruitment status: Open "
                             "public recruiting, last modified 2025-03-03)\n")
     only_one = run("diff", "UMIN000041461", config=config)
     assert "only one version so far" in only_one.output
@@ -158,7 +158,7 @@ def test_check_history_diff(httpx_mock, config):
         in second.output
     assert "active_not_recruiting" not in second.output  # people's words, not identifiers
     japanese = run("check", "--lang", "ja", config=config)
-    assert "第2版から変更なし（進捗状況：募集終了、最終更新日：2025-06-10）" in japanese.output
+    assert "第2版から変更なし（試験進捗状況：募集終了、最終更新日：2025-06-10）" in japanese.output
     serve_page(httpx_mock, v2)
     third = run("check", "--format", "json", config=config)
     assert json.loads(third.output)["pages"][0]["outcome"] == "unchanged"

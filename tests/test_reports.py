@@ -78,7 +78,7 @@ def test_text_report_in_people_s_words_each_change_once(config):
     # though each was seen on two language pages
     assert ": 4 changes in 1 trial" in text.splitlines()[0]
     umin = text[text.index("UMIN000041461 (UMIN-CTR)"):]
-    assert "Status: No longer recruiting, last modified 2025-06-10" in umin
+    assert "Recruitment status: No longer recruiting, last modified 2025-06-10" in umin
     assert "! UMIN-CTR says No longer recruiting, jRCT says Recruiting" in umin
     assert "High    Recruitment status: Open public recruiting → No longer recruiting  " \
            "(English, Japanese," in umin

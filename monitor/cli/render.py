@@ -30,6 +30,7 @@ from monitor.report.format import (
     field_name,
     is_long,
     languages_text,
+    record_title,
     registry_name,
     severity_name,
     value_text,
@@ -133,7 +134,7 @@ def outcome_line(outcome: PageOutcome, lang: str) -> str:
             error = f"{outcome.host}{phrase(f'host_{outcome.reason}', lang)}"
         return f"{where}  {phrase('check_deferred', lang, error=error)}"
     record = outcome.record
-    summary = phrase("status_line", lang,
+    summary = phrase("status_line", lang, field=field_name("status", lang, row.registry),
                      status=value_text("status", record.status if record else None, lang,
                                        row.registry),
                      date=(record.date_last_modified if record else None) or "—")
@@ -151,8 +152,11 @@ def severity_counts(changes: Sequence[Change], lang: str) -> str:
     for level in ("high", "medium", "low"):
         n = sum(1 for change in changes if change.severity == level)
         if n:
-            parts.append(f"{severity_name(level, lang)} {n}")
-    return f"{phrase('changes', lang, count=len(changes))} ({', '.join(parts)})"
+            parts.append(f"{severity_name(level, lang)} {n}" if lang == "en"
+                         else f"{severity_name(level, lang)}{n}")
+    if lang == "en":
+        return f"{phrase('changes', lang, count=len(changes))} ({', '.join(parts)})"
+    return f"{phrase('changes', lang, count=len(changes))}（{'、'.join(parts)}）"
 
 
 def pair_line(outcome: PairOutcome, lang: str) -> list[str]:
@@ -416,7 +420,9 @@ def history_view(console: Console, history: TrialHistory, lang: str) -> None:
     from rich.text import Text
 
     row = history.row
-    title = row.title or ""
+    records = [entry.version.record for entry in history.entries]
+    latest = [record for record in records if record.language == lang] or records
+    title = record_title(latest[-1] if latest else None, lang, row.title) or ""
     console.print(Text(f"{row.label} ({registry_name(row.registry, lang)}) — {title}"))
     columns = console.width
     for entry in history.entries:

@@ -172,8 +172,8 @@ PHRASES: dict[str, Words] = {
     "no_changes": Words("No changes or flags in this period.",
                         "この期間に変更も注意事項もありません。"),
     "generated_at": Words("Generated {at} UTC", "作成 {at}（UTC）"),
-    "status_line": Words("Status: {status}, last modified {date}",
-                         "進捗状況：{status}、最終更新日：{date}"),
+    "status_line": Words("{field}: {status}, last modified {date}",  # field: the registry's
+                         "{field}：{status}、最終更新日：{date}"),
     "registry_page": Words("registry page", "登録ページ"),
     "status_over_time": Words("status over time", "進捗状況の推移"),
     "column_severity": Words("Severity", "重要度"),
@@ -224,7 +224,7 @@ PHRASES: dict[str, Words] = {
                              "第{version}版から変更なし（{summary}）"),
     "check_unchanged_listed": Words(
         "unchanged since version {version}, by the registry's daily listing ({summary})",
-        "登録の日次一覧によると第{version}版から変更なし（{summary}）"),
+        "レジストリの日次一覧によると第{version}版から変更なし（{summary}）"),
     "check_changed": Words("CHANGED → version {version}", "変更あり → 第{version}版"),
     "no_changes_here": Words("(no changes)", "（変更なし）"),
     "diff_title": Words("{trial} ({registry}, {language}): version {old} → {new}, seen {seen} UTC",
@@ -262,7 +262,7 @@ PHRASES: dict[str, Words] = {
                                      "{a}と{b}の{field}が再び一致しています"),
     "since_date": Words("since {date}", "{date}から"),
     "col_trial": Words("trial", "試験"),
-    "col_registry": Words("registry", "登録"),
+    "col_registry": Words("registry", "レジストリ"),
     "col_status": Words("status", "進捗状況"),
     "col_last_modified": Words("last modified", "最終更新"),
     "col_versions": Words("versions", "版"),
@@ -295,8 +295,9 @@ PHRASES: dict[str, Words] = {
     "watched": Words("(watched)", "（監視中）"),
     "no_queries": Words("no [[query]] in the config", "設定ファイルに [[query]] がありません"),
     "query_line": Words("{name}: “{text}” — {count:match|matches} in the registry listing, "
-                        "{announced:new trial|new trials} announced",
-                        "{name}：「{text}」— 登録一覧で{count:,}件、新規{announced:,}件を通知"),
+                        "{announced:new trial|new trials} since the first reading",
+                        "{name}：「{text}」— レジストリの一覧で{count:,}件、初回読込以降の新規"
+                        "{announced:,}件"),
     "query_nothing": Words("no trial in the registry listings matches {name!r} (the listing "
                            "is read by `ctr-monitor check`)",
                            "登録一覧に「{name}」に合う試験はありません（一覧は `ctr-monitor check` "
@@ -314,7 +315,7 @@ PHRASES: dict[str, Words] = {
     "col_alert_trial": Words("trial", "試験"),
     "col_alert_channel": Words("channel", "送信先"),
     "col_alert_attempts": Words("attempts", "試行"),
-    "col_alert_queued": Words("queued", "登録日時"),
+    "col_alert_queued": Words("queued", "発生日時"),
     "col_alert_next": Words("next try", "次回の試行"),
     "col_alert_error": Words("last error", "最後のエラー"),
     "listing_failed": Words("{registry}'s daily listing could not be read ({error}): "

@@ -88,7 +88,8 @@ def _trial(report: TrialReport, lang: str) -> list[str]:
     status = value_text("status", record.status if record else report.row.status, lang,
                         registry)
     modified = (record.date_last_modified if record else None) or "—"
-    summary = phrase("status_line", lang, status="\x00", date="\x01")
+    summary = phrase("status_line", lang, field=field_name("status", lang, registry),
+                     status="\x00", date="\x01")
     summary_html = _e(summary).replace("\x00", f"<strong>{_e(status)}</strong>").replace(
         "\x01", f"<time>{_e(modified)}</time>")
     parts = [f'<section class="card"><h2>{_e(heading(report, lang))}</h2>',

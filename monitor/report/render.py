@@ -47,7 +47,7 @@ def heading(report: TrialReport, lang: str) -> str:
 
 def status_summary(report: TrialReport, lang: str) -> str:
     record = report.record
-    return phrase("status_line", lang,
+    return phrase("status_line", lang, field=field_name("status", lang, report.row.registry),
                   status=value_text("status", record.status if record else report.row.status,
                                     lang, report.row.registry),
                   date=(record.date_last_modified if record else None) or "—")
