@@ -367,3 +367,20 @@ def test_command_line_mistakes_are_one_line_too(tmp_path):
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), \
             result.stderr
         assert words in result.stderr and "--help`)" in result.stderr
+
+
+def test_search_finds_a_trial_by_its_id_and_by_the_listing_s_other_language(tmp_path):
+    """Only the English page of the seed trial is fetched; the daily listing has its
+    Japanese title, so 肝硬変 finds it, titled in Japanese for a Japanese reader."""
+    from conftest import ROOT
+
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(text.replace('database = "ctr-monitor.db"',
+                                   f'database = "{tmp_path / "demo.db"}"'), encoding="utf-8")
+    assert run("--replay", CASSETTES / "seed-v1", "check", config=config).exit_code == 0
+    found = run("search", "肝硬変", "--lang", "ja", config=config).output
+    assert "UMIN000041461 (UMIN-CTR)" in found and "jRCT2063200014 (jRCT)" in found
+    assert "非代償性肝硬変患者に対する自己骨髄間葉系幹細胞の有効性及び安全性の検討" in found
+    by_id = run("search", "R000047329", config=config).output
+    assert by_id.startswith("UMIN000041461 (UMIN-CTR)")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.model import OverdueRules
 from monitor.diff.changes import Change
-from monitor.errors import InputError
+from monitor.errors import InputError, MonitorError
 from monitor.normalize.record import TrialRecord
 from monitor.registries.base import page_host
 from monitor.registries.listing import ListingEntry
@@ -289,11 +289,18 @@ class SearchHit:
     status: str | None
     watched: bool
     record: TrialRecord | None
+    listed: ListingEntry | None = None  # its row in the registry's daily listing
 
     def title(self, lang: str) -> str | None:
         from monitor.report.format import record_title
 
-        return record_title(self.record, lang)
+        listed = self.listed
+        if lang == "ja" and listed and (listed.title_public_ja or listed.title_ja):
+            japanese = record_title(self.record, "ja") if self.record else None
+            if japanese is None or japanese == record_title(self.record, "en"):
+                return listed.title_public_ja or listed.title_ja  # no Japanese page stored
+        return record_title(self.record, lang) or (
+            listed.title_public_en or listed.title_en if listed else None)
 
     def to_dict(self) -> dict[str, object]:
         record = self.record
@@ -305,13 +312,29 @@ class SearchHit:
 
 
 def search(monitor: Monitor, text: str) -> list[SearchHit]:
+    """Stored trials by their ID, or by words of their titles or conditions in either
+    language: in the pages stored, and in the registry's daily listing (which has both
+    languages, where only one page is fetched)."""
     store = monitor.store
+    ids: list[int] = []
+    try:
+        named = store.trials.find(monitor.ref(text))
+    except MonitorError:
+        named = None
+    if named is not None:
+        ids.append(named.id)
+    ids += store.versions.search(text.strip())
+    listed = dict(store.listings.stored_matching(text))
+    ids += listed
     hits = []
-    for row in store.trials.many(store.versions.search(text.strip())):
+    for row in store.trials.many(dict.fromkeys(ids)):
         registry = monitor.registries[row.registry]
         record = store.versions.latest_record(row.id, registry.settings.languages)
+        entry = listed.get(row.id) or (store.listings.get(row.registry, row.trial_id)
+                                       if row.trial_id else None)
         hits.append(SearchHit(record.trial_id if record else row.label, row.registry,
-                              record.status if record else row.status, row.watched, record))
+                              record.status if record else row.status, row.watched, record,
+                              entry))
     return hits
 
 
