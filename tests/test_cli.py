@@ -148,8 +148,9 @@ def test_check_history_diff(httpx_mock, config):
     run("add", "UMIN000041461", config=config)
     first = run("check", config=config)
     assert first.exit_code == 0
-    assert first.output == ("UMIN000041461 (UMIN-CTR) [en]  first version stored (Recruitment status: Open "
-                            "public recruiting, last modified 2025-03-03)\n")
+    assert first.output == ("UMIN000041461 (UMIN-CTR) [en]  first version stored "
+                            "(Recruitment status: Open public recruiting, last modified "
+                            "2025-03-03)\n")
     only_one = run("diff", "UMIN000041461", config=config)
     assert "only one version so far" in only_one.output
     second = run("check", "R000047329", config=config)

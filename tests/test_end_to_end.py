@@ -56,8 +56,8 @@ def test_two_versions_then_no_change(registry, tmp_path):
     registry.load("umin-R000047329-v1")
     first = ctr_monitor(config, "check")
     assert first.returncode == 0, first.stderr
-    assert "first version stored (Recruitment status: Open public recruiting, last modified 2025-03-03)" \
-        in first.stdout
+    assert ("first version stored (Recruitment status: Open public recruiting, last modified "
+            "2025-03-03)") in first.stdout
 
     registry.load("umin-R000047329-v2")
     second = ctr_monitor(config, "check")
@@ -97,8 +97,9 @@ def test_jrct_twin_followed_once_per_check(registry, tmp_path):
     registry.load("jrct-jRCT2063200014-v1")
     first = ctr_monitor(config, "check")
     assert first.returncode == 0, first.stderr
-    assert "jRCT2063200014 (jRCT) [ja]  first version stored (Recruitment status: Recruiting" in first.stdout
-    assert "jRCT2063200014 (jRCT) [en]  first version stored (Recruitment status: Recruiting" in first.stdout
+    for language in ("ja", "en"):
+        assert (f"jRCT2063200014 (jRCT) [{language}]  first version stored (Recruitment "
+                "status: Recruiting") in first.stdout
 
     registry.load("jrct-jRCT2063200014-v2")  # jRCT says 募集終了; UMIN still recruiting
     second = ctr_monitor(config, "check")
