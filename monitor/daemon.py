@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -360,9 +361,9 @@ class Daemon:
                      _count(len(pair.opened), "disagreement", "disagreements"),
                      len(pair.closed))
         job = self.scheduler.get_job(key)
-        held = {page.host for page in pages if page.deferred and page.host}
-        if held and job is not None:
-            self._retry_after_pause(job, held)
+        ends = [page.until for page in pages if page.deferred and page.until]
+        if ends and job is not None:
+            job = self._retry_after_pause(job, min(ends))
         if job is not None and job.next_run_time is not None:
             watched = [row.id for row in self.monitor.store.trials.many(members)
                        if row.watched]
@@ -371,17 +372,18 @@ class Daemon:
                   time.monotonic() - started)
         self._deliver()
 
-    def _retry_after_pause(self, job: Any, hosts: set[str]) -> None:
+    def _retry_after_pause(self, job: Any, until: float) -> Any:
         """A check held by a paused host runs again soon after the pause ends (spread
         over a minute; the host's pace orders them), not a whole interval later: a
-        15-minute firewall block must not cost its trials six hours."""
-        ends = [timestamp(row.until) for row in self.monitor.store.hosts.all()
-                if row.host in hosts and row.until]
-        if not ends:
-            return
-        retry = max(min(ends), self.clock()) + random.uniform(0, PAUSE_RETRY_SPREAD)
+        15-minute firewall block must not cost its trials six hours. The job as it now
+        is; None if a resync removed it meanwhile."""
+        retry = max(until, self.clock()) + random.uniform(0, PAUSE_RETRY_SPREAD)
         if job.next_run_time is None or retry < job.next_run_time.timestamp():
-            job.modify(next_run_time=datetime.fromtimestamp(retry, UTC))
+            try:
+                return job.modify(next_run_time=datetime.fromtimestamp(retry, UTC))
+            except JobLookupError:  # unwatched meanwhile: nothing to retry
+                return None
+        return job
 
     def _deliver(self) -> None:
         if self.stop_event.is_set():

@@ -476,6 +476,18 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
         finally:
             os.close(write_end)
         assert (writer.returncode, writer.stderr.decode()) == (0, ""), command
+    # a command that does work and was cut short did not succeed
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(config), "--replay",
+             str(CASSETTES / "seed-v2"), "check"],
+            stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write_end)
+    assert writer.returncode == 1
+    assert "output closed early: `check` stopped before its end" in writer.stderr.decode()
 
 
 def test_japanese_folds_between_characters_but_keeps_dates_and_hosts_whole():

@@ -301,7 +301,7 @@ def test_a_check_held_by_a_paused_host_runs_again_when_the_pause_ends(monitor, m
                                  since=iso_time(now), until=iso_time(now + 900),
                                  cooldown=900))
     held = PageOutcome(first, None, "deferred", error="paused", reason="blocked",
-                       host="center6.umin.ac.jp")
+                       host="center6.umin.ac.jp", until=now + 900)
     monkeypatch.setattr(monitor, "check_group", lambda members: ([held], []))
     key = f"group-{first.id}"
     from datetime import UTC, datetime
@@ -318,3 +318,11 @@ def test_a_check_held_by_a_paused_host_runs_again_when_the_pause_ends(monitor, m
     before = jobs(daemon)[f"group-{second.id}"].next_run_time
     daemon._check(f"group-{second.id}", [second.id])
     assert jobs(daemon)[f"group-{second.id}"].next_run_time == before
+    # the host's row already gone (a probe succeeded meanwhile): the pause's end the
+    # check met is enough; a job a resync removed meanwhile is no error
+    with store.transaction():
+        store.hosts.clear("center6.umin.ac.jp")
+    job = jobs(daemon)[f"group-{second.id}"]
+    assert daemon._retry_after_pause(job, now + 300).next_run_time.timestamp() <= now + 361
+    daemon.scheduler.remove_job(f"group-{second.id}")
+    assert daemon._retry_after_pause(job, now + 100) is None

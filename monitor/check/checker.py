@@ -245,7 +245,7 @@ class Checker:
                     duration_ms=fetched.duration_ms, status_code=error.status_code,
                     reason=error.reason, error=str(error)))
         return PageOutcome(row, language, "deferred", url, error=str(error),
-                           reason=error.reason, host=error.host)
+                           reason=error.reason, host=error.host, until=error.until)
 
     def _finish(self, row: TrialRow, outcomes: list[PageOutcome]) -> None:
         """Update the trial's health and queue its alerts, inside the check's

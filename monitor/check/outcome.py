@@ -29,6 +29,7 @@ class PageOutcome:
     reason: str | None = None
     record: TrialRecord | None = None
     host: str | None = None  # deferred: the paused host that holds the check
+    until: float | None = None  # deferred: when that host may be asked again
 
     @property
     def failed(self) -> bool:

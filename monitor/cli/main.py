@@ -21,6 +21,11 @@ from monitor.cli.context import Options
 from monitor.cli.logs import setup_logging
 from monitor.errors import MonitorError
 
+# Commands that only read: cut short by their reader (`| head`), they have done all they
+# had to. The others (check, run, add, reparse --apply…) stopped half-way.
+READING = frozenset({"list", "history", "diff", "consistency", "search", "query", "report",
+                     "feed", "status", "alerts", "parse", "doctor", "datasette-metadata"})
+
 
 class MonitorGroup(click.Group):
     """Turns errors a user can cause into one line and an exit code, never a traceback."""
@@ -31,11 +36,16 @@ class MonitorGroup(click.Group):
         except MonitorError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(error.exit_code)
-        except BrokenPipeError:  # the reader of our output has gone (`| head`): done
+        except BrokenPipeError:  # the reader of our output has gone (`| head`)
             from monitor.cli.render import quiet_stdout
 
             quiet_stdout()
-            ctx.exit(0)
+            if ctx.invoked_subcommand in READING:
+                ctx.exit(0)  # it read what it wanted
+            # a command that does work stopped before its end: not a success
+            click.echo(f"error: output closed early: `{ctx.invoked_subcommand}` stopped "
+                       "before its end (redirect to a file instead)", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -91,6 +101,9 @@ def main() -> None:
     where to look, instead of click's usage block."""
     try:
         code = cli.main(prog_name="ctr-monitor", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:  # `ctr-monitor` alone: the help
+        error.show()
+        sys.exit(error.exit_code)
     except click.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "ctr-monitor"
         message = " ".join(error.format_message().split()).rstrip(".")

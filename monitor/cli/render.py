@@ -108,7 +108,8 @@ def cells(text: str) -> int:
     """Terminal cells ``text`` takes (a kanji takes two)."""
     if text.isascii():  # most cells of a table: no character to look up
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def short_time(value: str | None, lang: str) -> str:
@@ -386,7 +387,7 @@ def wrap(text: str, columns: int, pad: str) -> list[str]:
 
 
 # units a line of Japanese breaks between: ASCII words, spaces, any other character
-_FOLD_UNITS = re.compile(r"[!-~]+|\s+|.", re.DOTALL)
+_FOLD_UNITS = re.compile(r"[!-~]+|\s+|.[\u0300-\u036f\u3099\u309a]*", re.DOTALL)
 
 
 def fold(text: str, room: int) -> list[str]:
@@ -546,7 +547,7 @@ def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
     # a narrow terminal: each alert in a few lines, every field named
     blocks = []
     for cell in cells_:
-        lines = ["  ".join(cell[:3])]
+        lines = wrap("  ".join(cell[:3]), console.width, "")
         lines += wrap(f"{headers[3]} {cell[3]} · {headers[4]} {cell[4]} · "
                       f"{headers[5]} {cell[5]} · {headers[6]} {cell[6]}", console.width, "    ")
         lines += wrap(f"{headers[7]}{_COLON[lang]}{cell[7]}", console.width, "    ")
@@ -585,7 +586,7 @@ def doctor_text(report: Any) -> str:
         read = [p for p in pages if p.error is None]
         asked = [p for p in pages if p.fetched]
         if not asked:
-            lines.append(f"{registry_name(registry, 'en')}: could not be reached")
+            lines.append(f"{registry_name(registry, 'en')} [{language}]: could not be reached")
             lines += [f"  ! {page.trial}: {page.error}" for page in pages]
             continue
         lines.append(f"{registry_name(registry, 'en')} [{language}]: {len(read)} of "

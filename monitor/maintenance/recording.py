@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.check.derive import Derived, derive
-from monitor.errors import FetchError, InputError, MonitorError
+from monitor.errors import HostUnavailableError, InputError, MonitorError
 
 if TYPE_CHECKING:
     from monitor.core import Monitor
@@ -24,7 +24,7 @@ class RecordedPage:
     url: str
     derived: Derived | None = None
     error: str | None = None
-    fetched: bool = True  # False: the error is the host's (unreachable, refused, 5xx…)
+    fetched: bool = True  # False: the host could not be asked (no network, a block)
 
 
 def recorded_pages(monitor: Monitor, texts: Sequence[str], out: Path,
@@ -48,7 +48,7 @@ def recorded_pages(monitor: Monitor, texts: Sequence[str], out: Path,
                 resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
             except MonitorError as error:
                 yield RecordedPage(ref.registry, ref.label, "-", "", error=str(error),
-                                   fetched=not isinstance(error, FetchError))
+                                   fetched=not isinstance(error, HostUnavailableError))
                 continue
             for language in languages or registry.all_languages:
                 url = registry.page_url(resolved, language)
@@ -58,7 +58,7 @@ def recorded_pages(monitor: Monitor, texts: Sequence[str], out: Path,
                     page.derived = derive(registry, fetched.text, language, url, resolved)
                 except MonitorError as error:
                     page.error = str(error)
-                    page.fetched = not isinstance(error, FetchError)
+                    page.fetched = not isinstance(error, HostUnavailableError)
                 yield page
 
 
