@@ -169,6 +169,8 @@ def test_check_history_diff(httpx_mock, config):
     assert [(v["version"], v["status"]) for v in history] == [
         (1, "recruiting"), (2, "active_not_recruiting")]
     assert history[1]["changes"][0]["field"] == "status"
+    assert history[1]["record"]["status"] == "active_not_recruiting"  # the whole record
+    assert history[1]["record"]["fields"]  # raw fields included
 
     changes = json.loads(run("diff", "UMIN000041461", "--format", "json", config=config).output)
     assert changes[0] == {"field": "status", "old": "recruiting",

@@ -179,7 +179,8 @@ def history(ctx: click.Context, trial: str, fmt: str, lang: str | None) -> None:
              "status": e.version.record.status,
              "date_last_modified": e.version.record.date_last_modified,
              "target_sample_size": e.version.record.target_sample_size,
-             "changes": [c.to_dict() for c in e.changes]}
+             "changes": [c.to_dict() for c in e.changes],
+             "record": e.version.record.to_dict()}  # whole, raw fields included
             for h in histories for e in h.entries]))
         return
     if not histories[0].entries:
