@@ -40,13 +40,17 @@ class DeliveryReport:
     def anything(self) -> bool:
         return bool(self.delivered or self.failed or self.dead)
 
-    def summary(self) -> str:
-        parts = [f"{self.delivered} delivered"]
+    def summary(self, lang: str = "en") -> str:
+        """One line on what a delivery round did (logs take it in English)."""
+        from monitor.normalize.vocabulary import phrase
+
+        parts = [phrase("delivery_delivered", lang, count=self.delivered)]
         if self.failed:
-            parts.append(f"{self.failed} failed, will retry")
+            parts.append(phrase("delivery_failed", lang, count=self.failed))
         if self.dead:
-            parts.append(f"{self.dead} given up (see `ctr-monitor alerts`)")
-        return "alerts: " + ", ".join(parts)
+            parts.append(phrase("delivery_dead", lang, count=self.dead))
+        return phrase("delivery_summary", lang, parts=("、" if lang == "ja" else ", ").join(
+            parts))
 
 
 class AlertQueue:

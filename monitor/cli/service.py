@@ -66,10 +66,10 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str,
     if ctx.invoked_subcommand is not None:
         return
     monitor = options(ctx).open(read_only=not retry, require_secrets=retry)
+    lang = output_language(monitor, lang)
     if retry:
         revived, report = monitor.retry_alerts()
-        click.echo(f"revived {revived} given-up alert{'s' if revived != 1 else ''}; "
-                   f"{report.summary()}")
+        click.echo(phrase("alerts_revived", lang, count=revived, summary=report.summary(lang)))
         for line in report.details:
             click.echo(f"  {line}")
     rows = monitor.alerts(include_delivered=show_all)
@@ -83,7 +83,6 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str,
              "trial_id": row.payload.get("trial_id"), "host": row.payload.get("host")}
             for row in rows]))
         return
-    lang = output_language(monitor, lang)
     if not monitor.channels:
         click.echo(phrase("no_channels", lang))
     if not rows:

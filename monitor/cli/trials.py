@@ -156,7 +156,7 @@ def check(ctx: click.Context, ids: tuple[str, ...], full: bool, fmt: str,
         click.echo(phrase("offline_hint", lang), err=True)
     report = monitor.deliver_alerts()
     if report.anything:
-        click.echo(report.summary(), err=True)
+        click.echo(report.summary(lang), err=True)
     if result.failed or result.deferred:
         ctx.exit(1)
 

@@ -305,6 +305,14 @@ PHRASES: dict[str, Words] = {
     "registered_on": Words("registered {date}", "登録 {date}"),
     "new_match": Words("new in {registry}, matching query {query}: {trial} ({status}) {title}",
                        "{registry}の新規登録がクエリ「{query}」に一致：{trial}（{status}）{title}"),
+    "feed_title": Words("ctr-monitor: clinical trial changes", "ctr-monitor：臨床試験の変更"),
+    "delivery_summary": Words("alerts: {parts}", "通知：{parts}"),
+    "delivery_delivered": Words("{count:,} delivered", "送信済み{count:,}件"),
+    "delivery_failed": Words("{count:,} failed, will retry", "失敗{count:,}件（再試行します）"),
+    "delivery_dead": Words("{count:,} given up (see `ctr-monitor alerts`)",
+                           "断念{count:,}件（`ctr-monitor alerts` を参照）"),
+    "alerts_revived": Words("revived {count:given-up alert|given-up alerts}; {summary}",
+                            "送信断念の通知{count:,}件を再開しました。{summary}"),
     "no_channels": Words("no alert channels configured: add [[alerts.webhook]], "
                          "[alerts.email] or [[alerts.apprise]] to the config",
                          "通知先が設定されていません：設定ファイルに[[alerts.webhook]]、"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from monitor import __version__
 from monitor.diff.changes import Change
+from monitor.normalize.vocabulary import phrase
 from monitor.report.format import field_name, severity_name, trial_name, value_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -42,8 +43,9 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
 
 def atom_feed(entries: Sequence[FeedEntry], *, feed_id: str, generated_at: str,
               self_url: str | None = None, lang: str = "en",
-              title: str = "ctr-monitor: clinical trial changes") -> bytes:
+              title: str | None = None) -> bytes:
     """``entries`` newest first."""
+    title = title or phrase("feed_title", lang)
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
     _el(feed, "id", f"urn:uuid:{feed_id}")
     _el(feed, "title", title)
