@@ -49,8 +49,8 @@ def test_cli_shows_both_registries(httpx_mock, tmp_path):
             "severity": "high", "registry": "jrct", "trial_id": "jRCT2063200014",
             "language": "ja", "from_version": 1, "to_version": 2} in changes
     text = cmd("diff", "UMIN000041461")
-    assert "UMIN000041461 (UMIN-CTR, en): only one version so far" in text
-    assert "jRCT2063200014 (jRCT, ja): version 1 → 2" in text
+    assert "UMIN000041461 (UMIN-CTR, English): only one version so far" in text
+    assert "jRCT2063200014 (jRCT, Japanese): version 1 → 2" in text
     assert "Recruitment status: Recruiting → Not Recruiting" in text
 
     listed = json.loads(cmd("list", "--format", "json"))

@@ -95,7 +95,7 @@ def test_japanese_report(config):
     text = run(config, "report", "--lang", "ja").output
     assert text.splitlines()[0].endswith("1件の試験で4件")
     assert "進捗状況：募集終了、最終更新日：2025-06-10" in text
-    assert "試験進捗状況: 一般募集中 → 募集終了  (英語, 日本語" in text
+    assert "試験進捗状況：一般募集中 → 募集終了（英語、日本語" in text
     assert "UMIN000041461 (UMIN-CTR) — 非代償性肝硬変患者" in text  # the Japanese title
     assert "UMIN-CTRでは「募集終了」、jRCTでは「募集中」" in text
     assert "適格性 › 選択基準" in text

@@ -23,9 +23,10 @@ from monitor import AlertRow, HostRow
 from monitor.check.outcome import PageOutcome, PairOutcome
 from monitor.diff.changes import Change
 from monitor.diff.text import format_text, line_changes
-from monitor.normalize.vocabulary import delivery_label, event_label, phrase
+from monitor.normalize.vocabulary import delivery_label, event_label, language_name, phrase
 from monitor.report.format import (
     agreement_text,
+    colon,
     disagreement_text,
     field_name,
     is_long,
@@ -44,7 +45,6 @@ WIDE = 110  # below this, tables fold into compact blocks
 PIPED_WIDTH = 10_000  # piped output: as wide as its longest line
 _LIST_SEPARATOR = {"en": "; ", "ja": "。"}  # between the sentences of one cell
 _WORD_SEPARATOR = {"en": ", ", "ja": "、"}  # between the words of a list
-_COLON = {"en": ": ", "ja": "："}
 
 
 def to_json(data: Any) -> str:
@@ -192,7 +192,7 @@ def changes_text(changes: Sequence[Change], lang: str, registry: str | None = No
         new = value_text(change.field, change.new, lang, registry)
         head = f"{indent}{severity_name(change.severity, lang):<6}  {name}"
         if not is_long(old, new):
-            lines.append(f"{head}: {old} → {new}")
+            lines.append(f"{head}{colon(lang)}{old} → {new}")
             continue
         lines.append(head)
         diff = format_text(line_changes(old, new), lang)
@@ -204,11 +204,12 @@ def diff_title(part: DiffPart, lang: str) -> str:
     seen = part.newer.seen_at[:16].replace("T", " ")
     if part.only_one_version:
         return phrase("diff_one_version", lang, trial=part.row.label,
-                      registry=registry_name(part.row.registry, lang), language=part.language,
-                      seen=seen)
+                      registry=registry_name(part.row.registry, lang),
+                      language=language_name(part.language, lang), seen=seen)
     return phrase("diff_title", lang, trial=part.row.label,
-                  registry=registry_name(part.row.registry, lang), language=part.language,
-                  old=part.older.number, new=part.newer.number, seen=seen)
+                  registry=registry_name(part.row.registry, lang),
+                  language=language_name(part.language, lang), old=part.older.number,
+                  new=part.newer.number, seen=seen)
 
 
 # --- the watch list --------------------------------------------------------------------
@@ -459,12 +460,12 @@ def consistency_text(states: Sequence[PairState], lang: str) -> str:
         names = (f"{state.trial.label} ({registry_name(state.trial.registry, lang)}) ↔ "
                  f"{state.other.label} ({registry_name(state.other.registry, lang)})")
         if state.state == "not_compared":
-            lines.append(f"{names}: {phrase('pair_never_compared', lang)}")
+            lines.append(f"{names}{colon(lang)}{phrase('pair_never_compared', lang)}")
         elif state.state == "agree":
-            lines.append(f"{names}: {phrase('pair_all_agree', lang)}")
+            lines.append(f"{names}{colon(lang)}{phrase('pair_all_agree', lang)}")
         else:
             count = len(state.disagreements)
-            lines.append(f"{names}: {phrase('disagreements', lang, count=count)}")
+            lines.append(f"{names}{colon(lang)}{phrase('disagreements', lang, count=count)}")
             for d in state.disagreements:
                 lines.append(f"  {severity_name(d.severity, lang):<6}  "
                              f"{disagreement_text(d.field, d.values, lang)} "
@@ -550,7 +551,7 @@ def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
         lines = wrap("  ".join(cell[:3]), console.width, "")
         lines += wrap(f"{headers[3]} {cell[3]} · {headers[4]} {cell[4]} · "
                       f"{headers[5]} {cell[5]} · {headers[6]} {cell[6]}", console.width, "    ")
-        lines += wrap(f"{headers[7]}{_COLON[lang]}{cell[7]}", console.width, "    ")
+        lines += wrap(f"{headers[7]}{colon(lang)}{cell[7]}", console.width, "    ")
         blocks.append("\n".join(lines))
     write_lines(console, blocks)
 

@@ -229,11 +229,11 @@ PHRASES: dict[str, Words] = {
     "no_changes_here": Words("(no changes)", "（変更なし）"),
     "diff_title": Words("{trial} ({registry}, {language}): version {old} → {new}, seen {seen} UTC",
                         "{trial}（{registry}、{language}）：第{old}版 → 第{new}版、"
-                        "検出 {seen}（UTC）"),
+                        "{seen} UTC に検出"),
     "diff_one_version": Words(
         "{trial} ({registry}, {language}): only one version so far (seen {seen} UTC): "
         "nothing to compare yet",
-        "{trial}（{registry}、{language}）：まだ1つの版しかありません（検出 {seen}（UTC））"),
+        "{trial}（{registry}、{language}）：まだ1つの版しかありません（{seen} UTC に検出）"),
     "health_ok": Words("ok", "正常"),
     "health_never_checked": Words("not checked yet", "未確認"),
     "health_failing": Words("{count:failed check|failed checks} in a row: {error}",

@@ -72,12 +72,17 @@ def severity_name(severity: str, lang: str) -> str:
 
 
 def languages_text(codes: Sequence[str], lang: str) -> str:
-    return ", ".join(language_name(code, lang) for code in codes)
+    return ("、" if lang == "ja" else ", ").join(language_name(code, lang) for code in codes)
 
 
 def trial_name(trial_id: str, registry: str, lang: str) -> str:
     """``UMIN000041461 (UMIN-CTR)``."""
     return f"{trial_id} ({registry_title(registry, lang)})"
+
+
+def colon(lang: str) -> str:
+    """Between a label and its value: full-width in Japanese text."""
+    return "：" if lang == "ja" else ": "
 
 
 def record_title(record: TrialRecord | None, lang: str, fallback: str | None = None

@@ -15,6 +15,7 @@ from monitor.diff.text import format_markdown, format_text, line_changes, markdo
 from monitor.normalize.vocabulary import phrase
 from monitor.report.collect import ReportChange, TrialReport
 from monitor.report.format import (
+    colon,
     disagreement_text,
     field_name,
     is_long,
@@ -76,7 +77,7 @@ def flag_lines(report: TrialReport, lang: str) -> list[str]:
 
 def change_where(change: ReportChange, lang: str) -> str:
     languages = languages_text(list(change.versions), lang)
-    return f"{languages}, {change.seen_at[:10]}"
+    return f"{languages}{'、' if lang == 'ja' else ', '}{change.seen_at[:10]}"
 
 
 # --- text -----------------------------------------------------------------------------
@@ -106,10 +107,10 @@ def change_block_text(change: Change, lang: str, registry: str | None, *,
     name = field_name(change.field, lang, registry)
     old = value_text(change.field, change.old, lang, registry)
     new = value_text(change.field, change.new, lang, registry)
-    suffix = f"  ({where})" if where else ""
+    suffix = (f"（{where}）" if lang == "ja" else f"  ({where})") if where else ""
     head = f"{indent}{severity_name(change.severity, lang):<6}  {name}"
     if not is_long(old, new):
-        return [f"{head}: {old} → {new}{suffix}"]
+        return [f"{head}{colon(lang)}{old} → {new}{suffix}"]
     diff = format_text(line_changes(old, new), lang)
     return [f"{head}{suffix}", *(f"{indent}        {line}" for line in diff.splitlines())]
 
