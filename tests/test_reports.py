@@ -503,6 +503,13 @@ def test_japanese_folds_between_characters_but_keeps_dates_and_hosts_whole():
             assert any("center6.umin.ac.jp" in line for line in lines), lines
     assert fold("x" * 30 + "あ", 7)[0] == "x" * 7  # longer than a line: cut where it must
     assert fold("あいう", 1) == ["あ", "い", "う"]  # narrower than a kanji: one a line
+    flags = ("正常。終了日（2025-08-31）から451日経っても「募集中」のままです。"
+             "終了していないのに643日間（2025-02-20以降）更新されていません")
+    for room in range(8, 40):
+        lines = fold(flags, room)
+        assert "".join(lines) == flags and all(cells(line) <= room for line in lines)
+        assert not any(line[-1] in "（「" for line in lines), (room, lines)
+        assert not any(line[0] in "、。）」" for line in lines), (room, lines)
 
 
 def test_a_check_held_by_its_host_reads_in_the_reader_s_language():

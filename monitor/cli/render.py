@@ -391,6 +391,11 @@ def wrap(text: str, columns: int, pad: str) -> list[str]:
 _FOLD_UNITS = re.compile(r"[!-~]+|\s+|.[\u0300-\u036f\u3099\u309a]*", re.DOTALL)
 
 
+_NO_LINE_START = frozenset("、。，．）」』】〕］｝〉》・：；？！ー々"
+                           "ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
+_NO_LINE_END = frozenset("（「『【〔［｛〈《")
+
+
 def fold(text: str, room: int) -> list[str]:
     """``text`` in lines of at most ``room`` cells (at least one line)."""
     if cells(text) <= room:
@@ -403,9 +408,14 @@ def fold(text: str, room: int) -> list[str]:
             if cells(current + unit) <= room:
                 current += unit
                 continue
+            carry = ""  # kinsoku: no line starts with 、。）」 nor ends with （「
+            if unit[:1] in _NO_LINE_START and len(current) > 1:
+                carry, current = current[-1], current[:-1]
+            while len(current) > 1 and current[-1] in _NO_LINE_END:
+                carry, current = current[-1] + carry, current[:-1]
             if current.strip():
                 lines.append(current.rstrip())
-            current = "" if unit.isspace() else unit
+            current = carry + ("" if unit.isspace() else unit)
             while cells(current) > room:  # longer than a line: cut where it must be
                 cut = next((n for n in range(len(current), 1, -1)
                             if cells(current[:n]) <= room), 1)  # at least one character
@@ -549,8 +559,9 @@ def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
     blocks = []
     for cell in cells_:
         lines = wrap("  ".join(cell[:3]), console.width, "")
-        lines += wrap(f"{headers[3]} {cell[3]} · {headers[4]} {cell[4]} · "
-                      f"{headers[5]} {cell[5]} · {headers[6]} {cell[6]}", console.width, "    ")
+        # a label and its value never part (no-break spaces): "next try 2026-11-25 15:20"
+        named = " · ".join(f"{headers[i]} {cell[i]}".replace(" ", "\u00a0") for i in (3, 4, 5, 6))
+        lines += wrap(named, console.width, "    ")
         lines += wrap(f"{headers[7]}{colon(lang)}{cell[7]}", console.width, "    ")
         blocks.append("\n".join(lines))
     write_lines(console, blocks)
