@@ -201,6 +201,13 @@ def test_old_jrct_host_links_are_the_same_record_fetched_from_the_new_host(linke
     new = linked.ref("https://jrct.mhlw.go.jp/en-latest-detail/jRCT2063200014")
     assert old.trial_id == new.trial_id == "jRCT2063200014"
     assert linked.registries["jrct"].page_url(old, "ja") == JRCT_JA
+    # a database that stored a trial under its old-host URL keeps it: one trial, found by
+    # either host's URL or its ID, never a duplicate
+    first = linked.watch(["https://jrct.niph.go.jp/latest-detail/jRCT2063200014"])
+    again = linked.watch(["https://jrct.mhlw.go.jp/en-latest-detail/jRCT2063200014",
+                          "jRCT2063200014"])
+    assert [added for _, added in first] == [True]
+    assert [(row.id, added) for row, added in again] == [(first[0][0].id, False)] * 2
 
 
 def test_watched_jrct_trial_reaches_its_umin_twin(httpx_mock, linked):
