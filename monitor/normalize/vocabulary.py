@@ -477,8 +477,15 @@ def phrase(key: str, lang: str, **values: Any) -> str:
     >>> phrase("changes", "ja", count=3)
     '3件の変更'
     """
+    if not values:  # fixed words ("ok", a column's name): asked thousands of times
+        return _fixed_phrase(key, check_language(lang))
     lang = check_language(lang)
     return _FORMATTER.format(PHRASES[key].get(lang), **values)
+
+
+@functools.cache
+def _fixed_phrase(key: str, lang: str) -> str:
+    return _FORMATTER.format(PHRASES[key].get(lang))
 
 
 class _PhraseFormatter(string.Formatter):
