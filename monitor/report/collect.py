@@ -212,6 +212,9 @@ def _trial_report(monitor: Monitor, row: TrialRow, since: str, today: date,
         record and (record.title_public_ja or record.title_scientific_ja),
         japanese and (japanese.title_public_ja or japanese.title_scientific_ja)) if value),
         None)
+    if title_ja is None and row.trial_id:  # no Japanese page fetched: the daily listing's
+        listed = store.listings.get(row.registry, row.trial_id)
+        title_ja = listed and (listed.title_public_ja or listed.title_ja) or None
     timeline: list[StatusPoint] = []
     for point in store.versions.status_timeline(row.id):
         day = point["date_last_modified"] or point["seen_at"][:10]
