@@ -387,3 +387,6 @@ def test_search_finds_a_trial_by_its_id_and_by_the_listing_s_other_language(tmp_
     assert "非代償性肝硬変患者に対する自己骨髄間葉系幹細胞の有効性及び安全性の検討" in found
     by_id = run("search", "R000047329", config=config).output
     assert by_id.startswith("UMIN000041461 (UMIN-CTR)")
+    assert run("--replay", CASSETTES / "seed-v2", "check", config=config).exit_code == 0
+    report = run("report", "--lang", "ja", config=config).output  # the listing's title
+    assert "UMIN000041461 (UMIN-CTR) — 非代償性肝硬変患者に対する自己骨髄間葉系幹細胞" in report
