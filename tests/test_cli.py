@@ -390,3 +390,13 @@ def test_search_finds_a_trial_by_its_id_and_by_the_listing_s_other_language(tmp_
     assert run("--replay", CASSETTES / "seed-v2", "check", config=config).exit_code == 0
     report = run("report", "--lang", "ja", config=config).output  # the listing's title
     assert "UMIN000041461 (UMIN-CTR) — 非代償性肝硬変患者に対する自己骨髄間葉系幹細胞" in report
+
+
+def test_ctr_monitor_alone_shows_its_help(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "monitor"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert "Usage: ctr-monitor [OPTIONS] COMMAND" in result.stdout + result.stderr
+    assert "Commands:" in result.stdout + result.stderr and "error:" not in result.stderr

@@ -27,6 +27,9 @@ READING = frozenset({"list", "history", "diff", "consistency", "search", "query"
                      "feed", "status", "alerts", "parse", "doctor", "datasette-metadata"})
 
 
+_NO_ARGUMENTS: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class MonitorGroup(click.Group):
     """Turns errors a user can cause into one line and an exit code, never a traceback."""
 
@@ -42,9 +45,9 @@ class MonitorGroup(click.Group):
             quiet_stdout()
             if ctx.invoked_subcommand in READING:
                 ctx.exit(0)  # it read what it wanted
-            # a command that does work stopped before its end: not a success
-            click.echo(f"error: output closed early: `{ctx.invoked_subcommand}` stopped "
-                       "before its end (redirect to a file instead)", err=True)
+            # a command that does work: what it would have said after is lost
+            click.echo(f"error: output closed before `{ctx.invoked_subcommand}` finished "
+                       "writing it (redirect to a file to keep all of it)", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -101,7 +104,7 @@ def main() -> None:
     where to look, instead of click's usage block."""
     try:
         code = cli.main(prog_name="ctr-monitor", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as error:  # `ctr-monitor` alone: the help
+    except _NO_ARGUMENTS as error:  # `ctr-monitor` alone: the help (click >= 8.2)
         error.show()
         sys.exit(error.exit_code)
     except click.UsageError as error:

@@ -403,24 +403,35 @@ def fold(text: str, room: int) -> list[str]:
     if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
         # Japanese breaks between any two characters, but a date, a host or an ID
         # written in ASCII stays whole unless it is longer than a line
-        lines, current = [], ""
+        lines: list[str] = []
+        units: list[str] = []
         for unit in _FOLD_UNITS.findall(text):
-            if cells(current + unit) <= room:
-                current += unit
+            if cells("".join(units) + unit) <= room:
+                units.append(unit)
                 continue
-            carry = ""  # kinsoku: no line starts with 、。）」 nor ends with （「
-            if unit[:1] in _NO_LINE_START and len(current) > 1:
-                carry, current = current[-1], current[:-1]
-            while len(current) > 1 and current[-1] in _NO_LINE_END:
-                carry, current = current[-1] + carry, current[:-1]
-            if current.strip():
-                lines.append(current.rstrip())
-            current = carry + ("" if unit.isspace() else unit)
-            while cells(current) > room:  # longer than a line: cut where it must be
-                cut = next((n for n in range(len(current), 1, -1)
-                            if cells(current[:n]) <= room), 1)  # at least one character
-                lines.append(current[:cut])
-                current = current[cut:]
+            carry: list[str] = []  # kinsoku: no line starts with 、。）」 nor ends with （「
+            if unit[:1] in _NO_LINE_START and len(units) > 1 and not units[-1].isspace():
+                last = units.pop()  # a whole unit: an ID or a date stays whole…
+                if len(last) > 1 and (cells(last + unit) > room  # …unless it cannot
+                                      or all(u in _NO_LINE_END for u in units)):
+                    units.append(last[:-1])
+                    last = last[-1]
+                carry.append(last)
+            while len(units) > 1 and units[-1][-1:] in _NO_LINE_END:
+                carry.insert(0, units.pop())
+            line = "".join(units).rstrip()
+            if line.strip():
+                lines.append(line)
+            units = carry + ([] if unit.isspace() else [unit])
+            current = "".join(units)
+            if cells(current) > room:  # longer than a line: cut where it must be
+                while cells(current) > room:
+                    cut = next((n for n in range(len(current), 1, -1)
+                                if cells(current[:n]) <= room), 1)  # one character at least
+                    lines.append(current[:cut])
+                    current = current[cut:]
+                units = [current] if current else []
+        current = "".join(units)
         return [*lines, current] if current.strip() else lines or [""]
     return textwrap.wrap(text, room, break_long_words=True, break_on_hyphens=False) or [""]
 
@@ -559,9 +570,8 @@ def alerts_table(console: Screen, rows: Sequence[AlertRow], lang: str) -> None:
     blocks = []
     for cell in cells_:
         lines = wrap("  ".join(cell[:3]), console.width, "")
-        # a label and its value never part (no-break spaces): "next try 2026-11-25 15:20"
-        named = " · ".join(f"{headers[i]} {cell[i]}".replace(" ", "\u00a0") for i in (3, 4, 5, 6))
-        lines += wrap(named, console.width, "    ")
+        for i in (3, 4, 5, 6):  # one named value a line: a label never parts from it
+            lines += wrap(f"{headers[i]}{colon(lang)}{cell[i]}", console.width, "    ")
         lines += wrap(f"{headers[7]}{colon(lang)}{cell[7]}", console.width, "    ")
         blocks.append("\n".join(lines))
     write_lines(console, blocks)

@@ -48,7 +48,7 @@ def recorded_pages(monitor: Monitor, texts: Sequence[str], out: Path,
                 resolved = registry.resolve(ref, lambda url: fetcher.get_html(url).text)
             except MonitorError as error:
                 yield RecordedPage(ref.registry, ref.label, "-", "", error=str(error),
-                                   fetched=not isinstance(error, HostUnavailableError))
+                                   fetched=_answered(error))
                 continue
             for language in languages or registry.all_languages:
                 url = registry.page_url(resolved, language)
@@ -58,8 +58,17 @@ def recorded_pages(monitor: Monitor, texts: Sequence[str], out: Path,
                     page.derived = derive(registry, fetched.text, language, url, resolved)
                 except MonitorError as error:
                     page.error = str(error)
-                    page.fetched = not isinstance(error, HostUnavailableError)
+                    page.fetched = _answered(error)
                 yield page
+
+
+def _answered(error: MonitorError) -> bool:
+    """Whether the registry gave an answer to judge its parser by (a page, a 404, an
+    error page) rather than none at all (no network, a block, an outage, a timeout)."""
+    if isinstance(error, HostUnavailableError):
+        return False
+    return getattr(error, "reason", None) not in ("network", "timeout", "server_error",
+                                                  "rate_limited")
 
 
 def record_cassette(monitor: Monitor, texts: Sequence[str], out: Path,

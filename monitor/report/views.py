@@ -307,8 +307,9 @@ class SearchHit:
         return {"trial_id": self.trial_id, "registry": self.registry, "status": self.status,
                 "watched": self.watched,
                 "title": record.title_public or record.title_scientific if record else None,
-                "title_ja": (record.get("title_public_ja") or record.get("title_scientific_ja"))
-                if record else None}
+                "title_ja": (record.get("title_public_ja") or record.get("title_scientific_ja")
+                             if record else None)
+                or (self.listed.title_public_ja or self.listed.title_ja if self.listed else None)}
 
 
 def search(monitor: Monitor, text: str) -> list[SearchHit]:

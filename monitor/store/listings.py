@@ -121,13 +121,13 @@ class Listings:
             f"select * from listings where {' and '.join(where)} "
             "order by first_seen_at desc, trial_id", params)]
 
-    def stored_matching(self, text: str) -> list[tuple[int, ListingEntry]]:
+    def stored_matching(self, text: str, limit: int = 50) -> list[tuple[int, ListingEntry]]:
         """Stored trials whose listing row (titles and conditions in both languages,
         whichever pages were fetched) contains ``text``: (trial id, its row)."""
         found = self.db.query(
             "select t.id as stored_id, l.* from listings l join trials t on "
             "t.registry = l.registry and t.trial_id = l.trial_id "
-            "where instr(l.search, ?) > 0 order by t.id", [search_form(text)])
+            "where instr(l.search, ?) > 0 order by t.id limit ?", [search_form(text), limit])
         return [(row.pop("stored_id"), _entry(row)) for row in found]
 
     # --- query matches ------------------------------------------------------------------
