@@ -159,3 +159,23 @@ def test_doctor_live_with_no_registry_reachable_says_so(tmp_path):
     assert "0/0" not in result.output and "saved as a cassette" not in result.output
     replayed = run(config, "--replay", str(CASSETTES / "seed-v1"), "doctor", "--live")
     assert replayed.exit_code == 2 and "drop --replay" in replayed.output
+
+
+def test_doctor_live_with_one_registry_down_judges_the_other(tmp_path):
+    """jRCT in an outage (503 after retries), UMIN-CTR answering: the parsers are judged
+    on what was fetched, the outage is named as such, and a 404 would not be one."""
+    from servers import RegistryServer, serving
+
+    with serving(RegistryServer()) as server:
+        server.load("umin-R000047329-v1")
+        for path in ("/latest-detail/jRCT2063200014", "/en-latest-detail/jRCT2063200014"):
+            server.set(path, 503, b"<html><body>Service Unavailable</body></html>")
+        config = tmp_path / "config.toml"
+        config.write_text(f'[http]\nmax_retries = 0\n'
+                          f'[umin]\nbase_url = "{server.base_url}"\nmin_interval = "0s"\n'
+                          f'[jrct]\nbase_url = "{server.base_url}"\nmin_interval = "0s"\n',
+                          encoding="utf-8")
+        result = run(config, "doctor", "--live", "R000047329", "jRCT2063200014", "--out",
+                     tmp_path / "out")
+        assert "verdict: the pages fetched parse; 2 could not be fetched" in result.output
+        assert "jRCT [ja]: could not be reached" in result.output
