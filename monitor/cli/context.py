@@ -16,6 +16,7 @@ class Options:
     record_dir: Path | None = None
     replay_dir: Path | None = None
     debug: bool = False
+    sends: bool = False  # a command that sends alerts (not only reads), for `| head`
     _opened: list[Monitor] = field(default_factory=list)
 
     def open(self, *, read_only: bool = False, owner: str = "cli",

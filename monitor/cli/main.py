@@ -22,7 +22,7 @@ from monitor.cli.logs import setup_logging
 from monitor.errors import MonitorError
 
 # Commands that only read: cut short by their reader (`| head`), they have done all they
-# had to. The others (check, run, add, reparse --apply…) stopped half-way.
+# had to (`alerts --retry` and `alerts test` send, and say so through Options.sends).
 READING = frozenset({"list", "history", "diff", "consistency", "search", "query", "report",
                      "feed", "status", "alerts", "parse", "doctor", "datasette-metadata"})
 
@@ -43,7 +43,8 @@ class MonitorGroup(click.Group):
             from monitor.cli.render import quiet_stdout
 
             quiet_stdout()
-            if ctx.invoked_subcommand in READING:
+            sends = isinstance(ctx.obj, Options) and ctx.obj.sends
+            if ctx.invoked_subcommand in READING and not sends:
                 ctx.exit(0)  # it read what it wanted
             # a command that does work: what it would have said after is lost
             click.echo(f"error: output closed before `{ctx.invoked_subcommand}` finished "

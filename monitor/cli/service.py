@@ -65,6 +65,7 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str,
     """The alert backlog: alerts waiting to be retried, and those given up on."""
     if ctx.invoked_subcommand is not None:
         return
+    options(ctx).sends = retry
     monitor = options(ctx).open(read_only=not retry, require_secrets=retry)
     lang = output_language(monitor, lang)
     if retry:
@@ -95,6 +96,7 @@ def alerts(ctx: click.Context, retry: bool, show_all: bool, fmt: str,
 @click.pass_context
 def alerts_test(ctx: click.Context) -> None:
     """Send a sample alert through every configured channel and report each result."""
+    options(ctx).sends = True
     monitor = options(ctx).open(read_only=True)
     if not monitor.channels:
         raise InputError(phrase("no_channels", "en"))
