@@ -191,10 +191,7 @@ class Monitor:
         ref = self.ref(text)
         row = self.store.trials.find(ref)
         if row is None:
-            if any(watch_ref.registry == ref.registry and (
-                    (ref.trial_id and ref.trial_id == watch_ref.trial_id)
-                    or set(ref.keys) & set(watch_ref.keys))
-                   for _, watch_ref in self.watches.entries):
+            if self.watches.lists(ref):
                 raise InputError(f"{text} is listed under [[watch]] but not checked yet: run "
                                  "`ctr-monitor check` first")
             raise InputError(f"{text} is not watched: add it with `ctr-monitor add {text}`")
@@ -210,10 +207,7 @@ class Monitor:
     def unwatch(self, text: str) -> tuple[TrialRow, bool]:
         """Stop watching (history is kept); the row and whether it was watched."""
         ref = self.ref(text)
-        if any(watch_ref.registry == ref.registry and (
-                (ref.trial_id and ref.trial_id == watch_ref.trial_id)
-                or set(ref.keys) & set(watch_ref.keys))
-               for _, watch_ref in self.watches.entries):
+        if self.watches.lists(ref):
             raise InputError(f"{text} is listed under [[watch]] in {self.config.path}: "
                              "delete it there to stop watching it")
         row = self.find(text)

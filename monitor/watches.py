@@ -39,6 +39,12 @@ class WatchIndex:
                 return found
         return None
 
+    def lists(self, ref: TrialRef) -> bool:
+        """Whether a ``[[watch]]`` entry names the trial ``ref`` names (by ID or key)."""
+        keys = [("id", ref.trial_id)] if ref.trial_id else []
+        return any((ref.registry, name, value) in self._by_key
+                   for name, value in [*keys, *ref.keys])
+
     def languages_for(self, row: TrialRow) -> tuple[str, ...] | None:
         watch = self.watch_for(row)
         return watch.languages if watch else None
