@@ -400,3 +400,13 @@ def test_ctr_monitor_alone_shows_its_help(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert "Usage: ctr-monitor [OPTIONS] COMMAND" in result.stdout + result.stderr
     assert "Commands:" in result.stdout + result.stderr and "error:" not in result.stderr
+
+
+def test_a_config_watch_not_checked_yet_says_so(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndatabase = "{tmp_path / "x.db"}"\n'
+                      '[[watch]]\nid = "R000047329"\n', encoding="utf-8")
+    assert_one_line_error(run("history", "R000047329", config=config), 2,
+                          "is listed under [[watch]] but not checked yet")
+    assert_one_line_error(run("history", "UMIN000099999", config=config), 2,
+                          "is not watched: add it")
