@@ -12,19 +12,15 @@ from __future__ import annotations
 import signal
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench_listing import watch_all
+from bench_listing import start_daemon
 from figures import Figures, rss_mb
 from local_registry import LocalRegistry
 
-from monitor.config import load_config
-from monitor.core import Monitor
 from monitor.fetch import Fetcher, HttpSettings
 
 WATCHES = 200
@@ -38,32 +34,8 @@ def bench_memory(quick: bool, figures: Figures) -> None:
     figures.start("memory", f"the daemon's RSS after {marks[0]:,} and {marks[1]:,} checks "
                             f"({WATCHES} watches, every 1 s)")
     with LocalRegistry(WATCHES) as registry, tempfile.TemporaryDirectory() as tmp:
-        database = Path(tmp) / "daemon.db"
-        config = Path(tmp) / "config.toml"
-        config.write_text(f"""
-[storage]
-database = "{database}"
-[http]
-max_retries = 0
-[umin]
-base_url = "{registry.base_url}"
-min_interval = "0s"
-use_csv = false
-[jrct]
-base_url = "{registry.base_url}"
-min_interval = "0s"
-[links]
-follow = false
-[schedule]
-interval = "1s"
-jitter = "0s"
-workers = 4
-""", encoding="utf-8")
-        monitor = Monitor(load_config(config))
-        watch_all(monitor, WATCHES)
-        monitor.close()
-        daemon = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config),
-                                   "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        database = Path(tmp) / "monitor.db"
+        daemon = start_daemon(Path(tmp), registry, WATCHES, interval="1s")
         readings = []
         started = time.monotonic()
         try:

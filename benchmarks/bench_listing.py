@@ -9,6 +9,8 @@ download plus one page per changed trial. Beside it, the baseline: the same pass
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -34,6 +36,9 @@ base_url = "{registry.base_url}"
 csv_url = "{registry.csv_url}"
 min_interval = "0s"
 use_csv = {str(csv).lower()}
+[jrct]
+base_url = "{registry.base_url}"
+min_interval = "0s"
 [links]
 follow = false
 [schedule]
@@ -46,6 +51,19 @@ def watch_all(monitor: Monitor, count: int) -> None:
     """Watch trials 1…count by receipt number, in one transaction."""
     with monitor.store.transaction():
         monitor.watch([f"R{n:09d}" for n in range(1, count + 1)])
+
+
+def start_daemon(folder: Path, registry: LocalRegistry, trials: int, *,
+                 interval: str) -> subprocess.Popen[bytes]:
+    """A daemon process on ``folder/monitor.db`` watching trials 1…trials of the local
+    registry, every ``interval``, none checked yet (pages only, no CSV)."""
+    config = write_config(folder, registry, csv=False,
+                          extra=f'interval = "{interval}"\njitter = "0s"\n')
+    monitor = Monitor(load_config(config))
+    watch_all(monitor, trials)
+    monitor.close()
+    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def bench_listing(quick: bool, figures: Figures) -> None:

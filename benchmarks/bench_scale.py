@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import baseline
-from bench_listing import watch_all
+from bench_listing import start_daemon
 from click.testing import CliRunner
 from figures import Figures, median_ms, peak_rss_of, rss_mb
 from local_registry import LocalRegistry
@@ -141,30 +141,8 @@ def _daemon_pass(trials: int, figures: Figures, target: float) -> None:
     """The daemon, started with ``trials`` watched trials never checked, until each was
     checked once (every page new, stored)."""
     with LocalRegistry(trials) as registry, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        database = folder / "monitor.db"
-        config = folder / "config.toml"
-        config.write_text(f"""
-[storage]
-database = "{database}"
-[http]
-max_retries = 0
-[umin]
-base_url = "{registry.base_url}"
-min_interval = "0s"
-use_csv = false
-[links]
-follow = false
-[schedule]
-interval = "6h"
-jitter = "0s"
-workers = 4
-""", encoding="utf-8")
-        monitor = Monitor(load_config(config))
-        watch_all(monitor, trials)
-        monitor.close()
-        daemon = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config),
-                                   "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        database = Path(tmp) / "monitor.db"
+        daemon = start_daemon(Path(tmp), registry, trials, interval="6h")
         started = time.monotonic()
         try:
             done = 0
