@@ -26,6 +26,7 @@ from monitor.config import Config, environment_problems, load_config
 from monitor.config.model import AlertRules
 from monitor.diff.policy import DiffPolicy, merge_languages, repeat_key
 from monitor.errors import ConfigError, InputError
+from monitor.normalize.vocabulary import phrase
 from monitor.registries import Registry, TrialRef, build_registries, parse_trial_input
 from monitor.registries.base import page_host
 from monitor.report.format import record_title
@@ -275,8 +276,8 @@ class Monitor:
         if not rows:
             raise InputError("no trials watched: add one with `ctr-monitor add UMIN000041461`,"
                              " or list it under [[watch]] in the config"
-                             + ("" if self.config.path else " (no config.toml in this "
-                                "folder: the defaults apply; give --config PATH)"))
+                             + ("" if self.config.path else " " + phrase("no_config_here",
+                                                                          "en")))
         result = self.run_pass(self.groups(rows), full=full or bool(texts), progress=progress)
         self.prune_fetch_log_if_due()
         return result

@@ -293,8 +293,8 @@ class Daemon:
 
     def _resync(self) -> None:
         """Pick up watches added or removed with the CLI, and links found meanwhile.
-        Most looks find nothing new: a few aggregate numbers say so without reading
-        every watched trial."""
+        Most looks find nothing new: a digest of the watched ids and the links says so
+        without building every watched trial's row."""
         self.monitor.sync_config_watches()
         fingerprint = self.monitor.store.trials.watch_fingerprint()
         if fingerprint == self._fingerprint:
